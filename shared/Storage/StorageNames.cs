@@ -1,0 +1,21 @@
+namespace BertServerless.Shared.Storage;
+
+/// <summary>
+/// Every container, queue and blob path of the pipeline, in one place so the Functions app, the worker, the CLI and
+/// infra/ (which must use the same strings) agree.
+/// </summary>
+public static class StorageNames
+{
+    /// <summary>Name of the connection setting (<c>BertStorage</c> locally; <c>BertStorage__accountName</c> etc. with managed identity).</summary>
+    public const string Connection = "BertStorage";
+
+    public const string BooksContainer = "books";
+    public const string ShardsContainer = "shards";
+    public const string CheckpointsContainer = "checkpoints";
+    public const string JobsContainer = "jobs";
+
+    public const string PrepChunksQueue = "prep-chunks";
+    public const string TrainingJobsQueue = "training-jobs";
+
+    public static string PoisonQueue(string queue) => $"{queue}-poison";
+}

@@ -1,0 +1,1 @@
+Console.WriteLine("BertServerless worker: not implemented yet.");
