@@ -1,1 +1,13 @@
-Console.WriteLine("bench: not implemented yet.");
+using BertServerless.Bench;
+
+return args.FirstOrDefault() switch
+{
+    "prep" => await PrepBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big]");
+    return 2;
+}

@@ -1,1 +1,8 @@
-Console.WriteLine("bertsl: not implemented yet.");
+using System.CommandLine;
+using BertServerless.Cli.Commands;
+
+var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + NSP) on your own books")
+{
+    PrepCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

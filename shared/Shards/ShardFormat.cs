@@ -35,6 +35,8 @@ public static class ShardFormat
         public const string MaskProbability = "mask_probability";
         public const string Pairing = "pairing";
         public const string Seed = "seed";
+        public const string DupeFactor = "dupe_factor";
+        public const string DoLowerCase = "do_lower_case";
         public const string Source = "source";
         public const string Sequences = "sequences";
         public const string Tokens = "tokens";
@@ -42,6 +44,11 @@ public static class ShardFormat
         public const string IsNext = "is_next";
     }
 
-    /// <summary>Shard file name by index: <c>shard-00000.safetensors</c>.</summary>
-    public static string FileName(int index) => $"shard-{index:D5}{FileExtension}";
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>
+    /// Shard file name: <c>shard-00003-001.safetensors</c> is the second shard of the book's fourth chunk. Chunks are
+    /// prepared in parallel, so a shard is named by its chunk rather than by a running number nobody knows yet.
+    /// </summary>
+    public static string FileName(int chunk, int part) => $"shard-{chunk:D5}-{part:D3}{FileExtension}";
 }

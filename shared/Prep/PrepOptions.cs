@@ -1,0 +1,54 @@
+using BertServerless.Shared.Masking;
+using BertServerless.Shared.Text;
+
+namespace BertServerless.Shared.Prep;
+
+/// <summary>Every knob of data preparation; bound from configuration section "Prep" by the Functions app, from flags by the CLI.</summary>
+public sealed class PrepOptions
+{
+    /// <summary>Longest sequence, specials included. 512 as in the tutorial; 128 suits books of short sentences and trains ~4x faster.</summary>
+    public int MaxLen { get; set; } = 512;
+
+    public PairingMode Pairing { get; set; } = PairingMode.Sentence;
+
+    /// <summary>Segment mode only: share of pairs packed to a shorter random length, as Google BERT's short_seq_prob.</summary>
+    public double ShortSeqProb { get; set; } = 0.1;
+
+    public MaskingMode Masking { get; set; } = MaskingMode.Standard;
+    public double MaskProbability { get; set; } = 0.15;
+    public bool WholeWordMasking { get; set; }
+
+    /// <summary>Each pair is written this many times with independent maskings (Google BERT's dupe_factor).</summary>
+    public int DupeFactor { get; set; } = 1;
+
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Target sequences per shard; a chunk's sequences are spread evenly over its shards, so shards hold about this many.</summary>
+    public int ShardSize { get; set; } = 2048;
+
+    /// <summary>Text per chunk: the unit of parallel work and of random-B sampling. A few MB keeps one chunk well inside a function's time limit.</summary>
+    public int ChunkChars { get; set; } = 4_000_000;
+
+    public BookLayout Layout { get; set; } = BookLayout.Auto;
+
+    /// <summary>"utf-8" (strict; invalid bytes are an error) or "latin1"/"windows-1252" to decode such files deliberately.</summary>
+    public string Encoding { get; set; } = "utf-8";
+
+    public MaskingOptions ToMaskingOptions() => new() { Mode = Masking, Probability = MaskProbability, WholeWord = WholeWordMasking };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        Require(MaxLen is >= 8 and <= 8192, $"MaxLen must be between 8 and 8192 (got {MaxLen}).");
+        Require(MaskProbability is > 0 and < 1, $"MaskProbability must be between 0 and 1 (got {MaskProbability}).");
+        Require(ShortSeqProb is >= 0 and <= 1, $"ShortSeqProb must be between 0 and 1 (got {ShortSeqProb}).");
+        Require(DupeFactor is >= 1 and <= 100, $"DupeFactor must be between 1 and 100 (got {DupeFactor}).");
+        Require(ShardSize >= 1, $"ShardSize must be at least 1 (got {ShardSize}).");
+        Require(ChunkChars >= 1000, $"ChunkChars must be at least 1000 (got {ChunkChars}).");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new ArgumentException(message);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text;
+using BertServerless.Shared.Shards;
+using BertServerless.Shared.Text;
+using BertServerless.Shared.Tokenization;
+
+namespace BertServerless.Shared.Prep;
+
+/// <summary>
+/// The whole prep of one book in one process: stream paragraphs → chunks → examples (in parallel, results kept in
+/// book order) → shards → <c>manifest.json</c>, written last so a failed run never leaves a manifest behind.
+/// The Functions app runs the same steps, one chunk per queue message.
+/// </summary>
+public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options)
+{
+    /// <summary>Chunks prepared at once; 1 gives a strictly single-core run (the benchmark's setting).</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    public async Task<ShardManifest> RunAsync(Stream book, string source, IShardSink sink,
+        IProgress<PrepProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var preparer = new ChunkPreparer(tokenizer, options);
+        var metadata = PrepMetadata.For(options, tokenizer, source);
+        long? totalBytes = book.CanSeek ? book.Length : null;
+        var stats = new PrepStats();
+        var shards = new List<ShardEntry>();
+        var chunks = 0;
+
+        async Task WriteAsync(ChunkResult result)
+        {
+            foreach (var shard in ShardPacker.Pack(result, options.ShardSize, tokenizer.Special.Pad, metadata))
+            {
+                await sink.WriteAsync(shard.FileName, shard.Bytes, cancellationToken);
+                shards.Add(shard.Entry);
+            }
+            stats.Add(result.Stats);
+            chunks++;
+            progress?.Report(new PrepProgress(book.CanSeek ? book.Position : stats.Chars, totalBytes, chunks, stats));
+        }
+
+        var paragraphs = BookReader.ReadParagraphs(book, ReaderOptions(options), source);
+        var inFlight = new Queue<Task<ChunkResult>>();
+        foreach (var chunk in BookChunker.Chunk(paragraphs, options.ChunkChars))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            inFlight.Enqueue(Task.Run(() => preparer.Prepare(chunk), cancellationToken));
+            if (inFlight.Count >= Parallelism) await WriteAsync(await inFlight.Dequeue());
+        }
+        while (inFlight.Count > 0) await WriteAsync(await inFlight.Dequeue());
+
+        if (stats.Pairs == 0)
+            throw new InvalidDataException($"'{source}' has no paragraph of two or more sentences, so no next-sentence pair can be made.");
+
+        var manifest = new ShardManifest { Source = source, Settings = metadata, Shards = shards, Stats = stats };
+        await sink.WriteAsync(ShardFormat.ManifestFileName, Encoding.UTF8.GetBytes(manifest.ToJson()), cancellationToken);
+        return manifest;
+    }
+
+    public static BookReaderOptions ReaderOptions(PrepOptions options) => new()
+    {
+        Layout = options.Layout,
+        Encoding = TextEncodings.Parse(options.Encoding),
+    };
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BertServerless.Shared.Prep;
+
+namespace BertServerless.Shared.Shards;
+
+/// <summary>One shard as listed in <c>manifest.json</c>.</summary>
+public sealed record ShardEntry(
+    [property: JsonPropertyName("file")] string File,
+    [property: JsonPropertyName("sequences")] int Sequences,
+    [property: JsonPropertyName("sequence_length")] int SequenceLength,
+    [property: JsonPropertyName("tokens")] long Tokens,
+    [property: JsonPropertyName("bytes")] long Bytes);
+
+/// <summary>
+/// <c>manifest.json</c> beside the shards: the shard list in training order, the counts, and the settings the shards
+/// were made with (the same strings as each shard's <c>__metadata__</c>).
+/// </summary>
+public sealed class ShardManifest
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    [JsonPropertyName("format_version")] public string FormatVersion { get; init; } = ShardFormat.Version;
+    [JsonPropertyName("source")] public required string Source { get; init; }
+    [JsonPropertyName("settings")] public required IReadOnlyDictionary<string, string> Settings { get; init; }
+    [JsonPropertyName("shards")] public required IReadOnlyList<ShardEntry> Shards { get; init; }
+    [JsonPropertyName("stats")] public required PrepStats Stats { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ShardManifest Parse(string json, string sourceName)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ShardManifest>(json, Json)
+                   ?? throw new InvalidDataException($"Manifest '{sourceName}' is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Manifest '{sourceName}' is not a valid shard manifest: {e.Message}", e);
+        }
+    }
+
+    public static ShardManifest Read(string path) => Parse(File.ReadAllText(path), path);
+}
