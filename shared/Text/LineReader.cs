@@ -116,7 +116,7 @@ internal sealed class LineReader
         foreach (var b in firstBlock)
         {
             if (b == 0)
-                throw new InvalidDataException($"{sourceName} looks like a binary file, not text: it has NUL bytes in its first block.");
+                throw new InvalidDataException($"{sourceName} looks like a binary file, not text: it has NUL bytes in its first block (UTF-16 text has them too: convert such a file to UTF-8).");
             if (b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r' or 0x0C) || b == 0x7F) controls++;
         }
 
