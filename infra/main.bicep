@@ -46,7 +46,7 @@ param userPrincipalId string = deployer().objectId
 param functionsRuntimeVersion string = '10.0'
 
 @description('Most Flex Consumption instances.')
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 param functionsMaximumInstanceCount int = 100
 
@@ -191,5 +191,6 @@ output eventGridSystemTopicName string = events.outputs.systemTopicName
 output registryName string = registry.outputs.name
 output registryLoginServer string = registry.outputs.loginServer
 output containerAppsEnvironmentName string = worker.outputs.environmentName
+output logAnalyticsWorkspaceName string = logAnalyticsName
 output trainingJobName string = worker.outputs.jobName
 output workerIdentityClientId string = worker.outputs.identityClientId
