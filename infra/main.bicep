@@ -68,15 +68,16 @@ param registrySku string = 'Basic'
 
 param tags object = {}
 
-var token = uniqueString(subscription().id, resourceGroup().id, environmentName)
-var compactName = take(replace(toLower(environmentName), '-', ''), 8) // for names that allow no hyphens
-var allTags = union(tags, { 'bertsl-env': environmentName })
+var prefix = toLower(environmentName) // container, job and storage names must be lowercase
+var token = uniqueString(subscription().id, resourceGroup().id, prefix)
+var compactName = take(replace(prefix, '-', ''), 8) // for names that allow no hyphens
+var allTags = union(tags, { 'bertsl-env': prefix })
 
 // Names are computed here, not read from module outputs, so what-if can predict every resource id.
 var storageAccountName = 'st${compactName}${token}'
-var logAnalyticsName = 'log-${environmentName}-${token}'
-var applicationInsightsName = 'appi-${environmentName}-${token}'
-var functionAppName = 'func-${environmentName}-${token}'
+var logAnalyticsName = 'log-${prefix}-${token}'
+var applicationInsightsName = 'appi-${prefix}-${token}'
+var functionAppName = 'func-${prefix}-${token}'
 var registryName = 'cr${compactName}${token}'
 // Flex Consumption pulls the app package from this container.
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(token, 7)}'
@@ -107,7 +108,7 @@ module functions 'app/functions.bicep' = {
   name: 'functions'
   params: {
     name: functionAppName
-    planName: 'plan-${environmentName}-${token}'
+    planName: 'plan-${prefix}-${token}'
     location: location
     tags: allTags
     storageAccountName: storageAccountName
@@ -126,7 +127,7 @@ module functions 'app/functions.bicep' = {
 module events 'app/events.bicep' = {
   name: 'events'
   params: {
-    systemTopicName: 'evgt-${environmentName}-${token}'
+    systemTopicName: 'evgt-${prefix}-${token}'
     location: location
     tags: allTags
     storageAccountName: storageAccountName
@@ -152,9 +153,9 @@ module registry 'app/registry.bicep' = {
 module worker 'app/worker.bicep' = {
   name: 'worker'
   params: {
-    environmentName: 'cae-${environmentName}-${token}'
-    jobName: 'caj-${environmentName}-train'
-    identityName: 'id-${environmentName}-worker-${token}'
+    environmentName: 'cae-${prefix}-${token}'
+    jobName: 'caj-${prefix}-train'
+    identityName: 'id-${prefix}-worker-${token}'
     location: location
     tags: allTags
     logAnalyticsName: logAnalyticsName
