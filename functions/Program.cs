@@ -1,0 +1,1 @@
+var builder = FunctionsApplication.CreateBuilder(args);
