@@ -78,7 +78,7 @@ public sealed class BookIntake(
         }
 
         for (var index = 0; index < chunks; index++)
-            await storage.PrepChunks.SendMessageAsync(QueueMessage.Serialize(new BookChunked(jobId, index, chunks)), cancellationToken);
+            await storage.PrepChunks.SendMessageAsync(MessageJson.Serialize(new BookChunked(jobId, index, chunks)), cancellationToken);
 
         await jobs.UpdateAsync(jobId, status =>
         {

@@ -22,7 +22,7 @@ public sealed class ChunkShardBuilder(
 {
     public async Task BuildAsync(string messageText, CancellationToken cancellationToken)
     {
-        var message = QueueMessage.Parse<BookChunked>(messageText);
+        var message = MessageJson.Parse<BookChunked>(messageText);
         if (!JobIds.IsValid(message.JobId) || message.ChunkCount < 1 || message.ChunkIndex < 0 || message.ChunkIndex >= message.ChunkCount)
             throw new InvalidDataException($"{StorageNames.PrepChunksQueue} message names no valid chunk: {messageText}");
 

@@ -50,7 +50,7 @@ public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, I
                 status.MoveTo(JobState.ReadyForTraining, $"{manifest.Shards.Count} shard(s), {manifest.Stats.Sequences:N0} sequences; training requested.", jobs.Now);
             }, cancellationToken);
             var ready = new ShardsReady(jobId, BlobPaths.Manifest(jobId), manifest.Shards.Count, manifest.Stats.Sequences);
-            await storage.TrainingJobs.SendMessageAsync(QueueMessage.Serialize(ready), cancellationToken);
+            await storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(ready), cancellationToken);
         }
         catch
         {

@@ -7,7 +7,7 @@ namespace BertServerless.Shared.Contracts;
 /// JSON of the queue messages. Parsing is strict (every property present, none unknown, no nulls) so a malformed
 /// message fails on its first delivery with a message that says what is wrong, and ends in the poison queue.
 /// </summary>
-public static class QueueMessage
+public static class MessageJson
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
