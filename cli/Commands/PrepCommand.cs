@@ -67,7 +67,7 @@ public static class PrepCommand
     private static void PrintSummary(PrepStats stats, int shards, long bytes, TimeSpan elapsed, string outDir)
     {
         var table = new Table().HideHeaders().AddColumns("", "");
-        void Row(string name, string value) => table.AddRow(name, value);
+        void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
         Row("paragraphs", $"{stats.Paragraphs:N0}");
         Row("sentences", $"{stats.Sentences:N0}");
         Row("pairs", $"{stats.Pairs:N0}");
@@ -78,7 +78,7 @@ public static class PrepCommand
         Row("masked share", $"{stats.MaskedShare:P2}");
         Row("[UNK] rate", $"{stats.UnkRate:P3}");
         Row("throughput", $"{bytes / 1e6 / elapsed.TotalSeconds:F2} MB/s ({elapsed.TotalSeconds:F1} s)");
-        Row("output", Markup.Escape(outDir));
+        Row("output", outDir);
         AnsiConsole.Write(table);
     }
 }

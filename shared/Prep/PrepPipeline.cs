@@ -49,7 +49,7 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         while (inFlight.Count > 0) await WriteAsync(await inFlight.Dequeue());
 
         if (stats.Pairs == 0)
-            throw new InvalidDataException($"'{source}' has no paragraph of two or more sentences, so no next-sentence pair can be made.");
+            throw new InvalidDataException($"'{source}' gives no next-sentence pair: it needs paragraphs of two or more sentences, and more than one paragraph to draw random sentences from.");
 
         var manifest = new ShardManifest { Source = source, Settings = metadata, Shards = shards, Stats = stats };
         await sink.WriteAsync(ShardFormat.ManifestFileName, Encoding.UTF8.GetBytes(manifest.ToJson()), cancellationToken);
