@@ -25,6 +25,8 @@ public sealed class TrainerState
     public int TotalSteps { get; set; }
     /// <summary>The next batch to train on.</summary>
     public DataPosition Position { get; set; }
+    /// <summary>Sequences in the training set; a resumed run must see the same ones for its data order to mean anything.</summary>
+    public int TrainSequences { get; set; }
     /// <summary>The options the run started with; a resumed run keeps them so its data order and schedule match.</summary>
     public TrainingOptions Options { get; set; } = new();
     public List<TrainingMetrics> LossHistory { get; set; } = [];

@@ -52,6 +52,21 @@ public sealed class TrainingOptions
     /// <summary>Runs forward and backward on a bfloat16 copy of the model while fp32 master weights take the optimizer step. CUDA only.</summary>
     public bool Bf16 { get; set; }
 
+    /// <summary>
+    /// The options for resuming a run saved with these ones: everything that shapes the result (optimisation, data,
+    /// seed) is kept, while hardware and bookkeeping come from <paramref name="current"/>, the resuming command's.
+    /// </summary>
+    public TrainingOptions ResumedWith(TrainingOptions current)
+    {
+        var resumed = (TrainingOptions)MemberwiseClone();
+        resumed.Device = current.Device;
+        resumed.Threads = current.Threads;
+        resumed.Bf16 = current.Bf16;
+        resumed.LogEvery = current.LogEvery;
+        resumed.SaveEvery = current.SaveEvery;
+        return resumed;
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {

@@ -6,13 +6,14 @@ namespace BertServerless.Worker.Training;
 /// One report of a running training job, published at each log interval and when a checkpoint is written: what
 /// the console shows and what the worker host writes into the job status.
 /// </summary>
+/// <param name="Epoch">Epochs completed, fractional as in Hugging Face logs.</param>
 /// <param name="Metrics">The averages over the last log interval; null before the first one.</param>
 /// <param name="TokensPerSecond">Real (non-padding) tokens trained on per second over the last log interval.</param>
 /// <param name="Checkpoint">The checkpoint directory written at this step, if one was.</param>
 public sealed record TrainingProgress(
     int Step,
     int TotalSteps,
-    int Epoch,
+    double Epoch,
     TrainingMetrics? Metrics,
     double TokensPerSecond,
     TimeSpan Elapsed,
@@ -25,7 +26,7 @@ public sealed record TrainingProgress(
     public string Describe()
     {
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"step {Step}/{TotalSteps} epoch {Epoch}");
+            $"step {Step}/{TotalSteps} epoch {Epoch:F2}");
         if (Metrics is { } m)
             line += string.Create(CultureInfo.InvariantCulture,
                 $" loss {m.Loss:F4} (mlm {m.MlmLoss:F4}, nsp {m.NspLoss:F4}) mlm_acc {m.MlmAccuracy:F3} nsp_acc {m.NspAccuracy:F3} lr {m.LearningRate:E2} grad_norm {m.GradNorm:F2}");
