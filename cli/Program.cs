@@ -1,1 +1,5 @@
-Console.WriteLine("bertsl: not implemented yet.");
+using System.CommandLine;
+using BertServerless.Cli.Commands;
+
+var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT") { TrainCommand.Create(), EvalCommand.Create() };
+return await root.Parse(args).InvokeAsync();
