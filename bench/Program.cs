@@ -1,1 +1,3 @@
-Console.WriteLine("bench: not implemented yet.");
+using BertServerless.Bench;
+
+return await TrainingBenchmark.RunAsync(args);
