@@ -3,11 +3,13 @@ using BertServerless.Bench;
 return args.FirstOrDefault() switch
 {
     "prep" => await PrepBenchmark.RunAsync(args[1..]),
+    "train" => await TrainingBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- train [--steps 2000] [--measure-steps 10] [--batch-size 16] [--preset tiny] [--shards DIR] [--device auto] [--threads N]");
     return 2;
 }

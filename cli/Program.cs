@@ -4,6 +4,8 @@ using BertServerless.Cli.Commands;
 var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + NSP) on your own books")
 {
     PrepCommand.Create(),
+    TrainCommand.Create(),
+    EvalCommand.Create(),
     UploadCommand.Create(),
     StatusCommand.Create(),
 };
