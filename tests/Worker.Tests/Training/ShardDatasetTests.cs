@@ -61,7 +61,27 @@ public class ShardDatasetTests
 
             Assert.Equal(15, train.Count);
             Assert.Equal(5, eval!.Count);
-            Assert.EndsWith(ShardFormat.FileName(3), eval.Files.Single());
+            Assert.EndsWith(ShardFormat.FileName(0, 3), eval.Files.Single());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void LoadWithHoldOut_single_shard_holds_out_its_last_sequences()
+    {
+        var directory = SyntheticShards.WriteDirectory(Path.Combine(Path.GetTempPath(), "bertsl-holdout-" + Guid.NewGuid()), shards: 1, perShard: 20, seed: 1);
+        try
+        {
+            var all = ShardDataset.Load(directory);
+            var (train, eval) = ShardDataset.LoadWithHoldOut(directory, 0.1);
+
+            Assert.Equal(18, train.Count);
+            Assert.Equal(2, eval!.Count);
+            Assert.Equal(all.Collate([18, 19], padId: 0).InputIds, eval.Collate([0, 1], padId: 0).InputIds);
+            Assert.Throws<ArgumentOutOfRangeException>(() => train.Collate([18], padId: 0));
         }
         finally
         {
