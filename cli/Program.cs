@@ -4,5 +4,7 @@ using BertServerless.Cli.Commands;
 var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + NSP) on your own books")
 {
     PrepCommand.Create(),
+    TrainCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

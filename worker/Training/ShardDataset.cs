@@ -1,0 +1,118 @@
+using BertServerless.Shared.Shards;
+
+namespace BertServerless.Worker.Training;
+
+/// <summary>
+/// The sequences of a set of shards, addressed by one global index (shard by shard, row by row), and the collation
+/// of any selection of them into a <see cref="Batch"/> with dynamic padding: each batch is as long as its longest row.
+/// </summary>
+public sealed class ShardDataset
+{
+    private readonly Shard[] _shards;
+    private readonly int[] _firstRow; // global index of each shard's row 0, plus the total at the end
+
+    public IReadOnlyList<string> Files { get; }
+    public int Count => _firstRow[^1];
+    public IReadOnlyDictionary<string, string> Metadata => _shards[0].Metadata;
+
+    public ShardDataset(IReadOnlyList<Shard> shards, IReadOnlyList<string>? files = null)
+    {
+        if (shards.Count == 0) throw new ArgumentException("A dataset needs at least one shard.", nameof(shards));
+        _shards = [.. shards];
+        Files = files ?? [.. shards.Select((_, i) => ShardFormat.FileName(i))];
+        _firstRow = new int[shards.Count + 1];
+        for (var i = 0; i < shards.Count; i++) _firstRow[i + 1] = _firstRow[i] + shards[i].Sequences;
+        CheckSameVocabulary();
+    }
+
+    /// <summary>Reads every <c>shard-*.safetensors</c> of <paramref name="directory"/> in name order.</summary>
+    public static ShardDataset Load(string directory) => FromFiles(ShardFiles(directory));
+
+    /// <summary>
+    /// Splits a prep output directory into training and held-out shards: the last round(fraction × count) shards by
+    /// name (at least one when the fraction is positive and there are two or more), or none.
+    /// </summary>
+    public static (ShardDataset Train, ShardDataset? Eval) LoadWithHoldOut(string directory, double evalFraction)
+    {
+        var files = ShardFiles(directory);
+        var held = evalFraction > 0 && files.Length > 1 ? Math.Clamp((int)Math.Round(evalFraction * files.Length), 1, files.Length - 1) : 0;
+        var train = FromFiles(files[..^held]);
+        return (train, held == 0 ? null : FromFiles(files[^held..]));
+    }
+
+    private static ShardDataset FromFiles(string[] files) => new([.. files.Select(Shard.Read)], files);
+
+    private static string[] ShardFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"Shard directory '{directory}' does not exist.");
+        var files = Directory.GetFiles(directory, "shard-*" + ShardFormat.FileExtension).Order(StringComparer.Ordinal).ToArray();
+        return files.Length > 0
+            ? files
+            : throw new FileNotFoundException($"Shard directory '{directory}' holds no shard-*{ShardFormat.FileExtension} files (is it the output of bertsl prep?).");
+    }
+
+    /// <summary>Number of real tokens of sequence <paramref name="index"/>.</summary>
+    public int Length(int index)
+    {
+        var (shard, row) = Locate(index);
+        return shard.RowLength(row);
+    }
+
+    /// <summary>
+    /// Stacks the given sequences into a batch as long as the longest of them, or exactly <paramref name="padTo"/>
+    /// long (the fixed-length recipe the benchmark compares against); padding positions get <paramref name="padId"/>,
+    /// attention 0 and label -100.
+    /// </summary>
+    public Batch Collate(IReadOnlyList<int> indices, int padId, int? padTo = null)
+    {
+        var size = indices.Count;
+        var lengths = indices.Select(Length).ToArray();
+        var length = padTo ?? lengths.Max();
+        if (lengths.Max() > length) throw new ArgumentException($"Cannot pad to {length}: a sequence has {lengths.Max()} tokens.", nameof(padTo));
+
+        var inputIds = new long[size * length];
+        var tokenTypes = new long[size * length];
+        var attention = new long[size * length];
+        var labels = new long[size * length];
+        var nextSentence = new long[size];
+        Array.Fill(inputIds, padId);
+        Array.Fill(labels, ShardFormat.IgnoreLabel);
+        long predicted = 0;
+        for (var b = 0; b < size; b++)
+        {
+            var (shard, row) = Locate(indices[b]);
+            var from = row * shard.SequenceLength;
+            var to = b * length;
+            for (var t = 0; t < lengths[b]; t++)
+            {
+                inputIds[to + t] = shard.InputIds[from + t];
+                tokenTypes[to + t] = shard.TokenTypeIds[from + t];
+                attention[to + t] = 1;
+                labels[to + t] = shard.Labels[from + t];
+                if (labels[to + t] != ShardFormat.IgnoreLabel) predicted++;
+            }
+            nextSentence[b] = shard.NextSentenceLabel[row];
+        }
+        return new Batch(size, length, inputIds, tokenTypes, attention, labels, nextSentence, lengths.Sum(), predicted);
+    }
+
+    private (Shard Shard, int Row) Locate(int index)
+    {
+        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"The dataset has {Count} sequences.");
+        var shard = Array.BinarySearch(_firstRow, index);
+        shard = shard >= 0 ? shard : ~shard - 1;
+        while (_shards[shard].Sequences == 0) shard++; // an empty shard shares its first row with the next one
+        return (_shards[shard], index - _firstRow[shard]);
+    }
+
+    private void CheckSameVocabulary()
+    {
+        foreach (var key in new[] { ShardFormat.Meta.VocabSha256, ShardFormat.Meta.VocabSize })
+        {
+            var values = _shards.Select(s => s.Metadata.GetValueOrDefault(key)).Distinct().ToArray();
+            if (values.Length > 1)
+                throw new InvalidDataException($"The shards disagree on {key} ({string.Join(", ", values.Select(v => v ?? "missing"))}): they were prepared with different vocabularies.");
+        }
+    }
+}
