@@ -1,0 +1,139 @@
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using BertServerless.Shared.Contracts;
+using BertServerless.Shared.Prep;
+using BertServerless.Shared.Storage;
+using BertServerless.Shared.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BertServerless.Shared.Jobs;
+
+/// <summary>
+/// The first stage, behind the <c>SplitBook</c> functions and the local runner: an uploaded book → a job, its chunk
+/// texts in the shards container and one <see cref="BookChunked"/> per chunk on <c>prep-chunks</c>.
+/// Safe to call any number of times for one upload. Bad input fails the job and returns; it never throws, because
+/// a thrown exception would only be retried into the same failure.
+/// </summary>
+public sealed class BookIntake(
+    PipelineStorage storage,
+    JobStatusStore jobs,
+    IOptionsFactory<PrepOptions> prepDefaults,
+    IOptionsFactory<TrainingJobOptions> trainingDefaults,
+    ILogger<BookIntake> logger)
+{
+    /// <summary>Returns the job id, or null when the blob is gone before it could be read.</summary>
+    public async Task<string?> AcceptAsync(BlobClient book, CancellationToken cancellationToken)
+    {
+        BlobProperties properties;
+        try
+        {
+            properties = (await book.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            logger.LogWarning("Book {Blob} was deleted before it could be read", book.Name);
+            return null;
+        }
+
+        var jobId = JobIds.For(book.Name, properties.ETag);
+        var source = new BookSource(book.BlobContainerName, book.Name, properties.ETag.ToString(), properties.ContentLength);
+        if (!await jobs.TryCreateAsync(JobStatus.New(jobId, source, jobs.Now), cancellationToken))
+        {
+            var existing = await jobs.GetAsync(jobId, cancellationToken);
+            // Chunks is set only after every chunk message was sent: until then an earlier delivery may have died mid-split.
+            if (existing is null || existing.Chunks is not null || existing.State > JobState.Preparing)
+            {
+                logger.LogInformation("Book {Blob} is already job {JobId} ({State}); duplicate delivery ignored", book.Name, jobId, existing?.State);
+                return jobId;
+            }
+            logger.LogWarning("Job {JobId} for {Blob} was created but never split; splitting it again", jobId, book.Name);
+        }
+
+        logger.LogInformation("Accepted {Blob} ({Bytes} bytes) as job {JobId}", book.Name, properties.ContentLength, jobId);
+        if (!TryResolveOptions(properties.Metadata, out var prep, out var training, out var error))
+        {
+            await FailAsync(jobId, $"Upload metadata is invalid: {error}", cancellationToken);
+            return jobId;
+        }
+
+        await jobs.UpdateAsync(jobId, status =>
+        {
+            status.Prep = prep;
+            status.Training = training;
+            status.MoveTo(JobState.Preparing, $"Splitting into chunks of about {prep.ChunkChars:N0} characters.", jobs.Now);
+        }, cancellationToken);
+
+        int chunks;
+        try
+        {
+            chunks = await SplitAsync(book, properties.ETag, jobId, prep, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException)
+        {
+            await FailAsync(jobId, e.Message, cancellationToken);
+            return jobId;
+        }
+
+        for (var index = 0; index < chunks; index++)
+            await storage.PrepChunks.SendMessageAsync(MessageJson.Serialize(new BookChunked(jobId, index, chunks)), cancellationToken);
+
+        await jobs.UpdateAsync(jobId, status =>
+        {
+            status.Chunks = chunks;
+            status.Note($"Split into {chunks} chunk(s); preparing shards.", jobs.Now);
+        }, cancellationToken);
+        logger.LogInformation("Job {JobId}: {Chunks} chunk(s) queued on {Queue}", jobId, chunks, StorageNames.PrepChunksQueue);
+        return jobId;
+    }
+
+    private bool TryResolveOptions(IDictionary<string, string> metadata, out PrepOptions prep, out TrainingJobOptions training, out string? error)
+    {
+        // The factories build fresh instances, so one upload's overrides never leak into the configured defaults.
+        prep = prepDefaults.Create(Options.DefaultName);
+        training = trainingDefaults.Create(Options.DefaultName);
+        try
+        {
+            JobOverrides.Apply(metadata, prep, training);
+            prep.Validate();
+            training.Validate();
+            TextEncodings.Parse(prep.Encoding);
+            error = null;
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Streams the book (never held whole in memory) into chunk blobs of whole paragraphs, one paragraph per line.
+    /// Reads the exact version that made the job (If-Match), so a book overwritten meanwhile fails instead of mixing.
+    /// </summary>
+    private async Task<int> SplitAsync(BlobClient book, ETag etag, string jobId, PrepOptions prep, CancellationToken cancellationToken)
+    {
+        await using var stream = await book.OpenReadAsync(
+            new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } },
+            cancellationToken);
+        var paragraphs = BookReader.ReadParagraphs(stream, PrepPipeline.ReaderOptions(prep), book.Name);
+        var count = 0;
+        foreach (var chunk in BookChunker.Chunk(paragraphs, prep.ChunkChars))
+        {
+            var text = BinaryData.FromString(string.Join('\n', chunk.Paragraphs));
+            await storage.Shards.GetBlobClient(BlobPaths.ChunkText(jobId, chunk.Index)).UploadAsync(text, overwrite: true, cancellationToken);
+            logger.LogInformation("Job {JobId}: stored chunk {Chunk} ({Paragraphs} paragraphs)", jobId, chunk.Index, chunk.Paragraphs.Count);
+            count++;
+        }
+        return count;
+    }
+
+    private async Task FailAsync(string jobId, string error, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Job {JobId} failed: {Error}", jobId, error);
+        await jobs.FailAsync(jobId, error, cancellationToken);
+    }
+}

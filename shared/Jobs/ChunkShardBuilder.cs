@@ -1,0 +1,66 @@
+using BertServerless.Shared.Contracts;
+using BertServerless.Shared.Prep;
+using BertServerless.Shared.Shards;
+using BertServerless.Shared.Storage;
+using BertServerless.Shared.Tokenization;
+using Microsoft.Extensions.Logging;
+
+namespace BertServerless.Shared.Jobs;
+
+/// <summary>
+/// The second stage, behind the <c>BuildShards</c> function and the local runner: one <see cref="BookChunked"/> →
+/// the chunk's shards and completion marker, then <see cref="PrepFinisher"/>. Every name is derived from the job and
+/// chunk, so a redelivered message overwrites the same bytes.
+/// A malformed message throws (retried, then poisoned); a chunk whose text cannot make training data fails the job.
+/// </summary>
+public sealed class ChunkShardBuilder(
+    PipelineStorage storage,
+    JobStatusStore jobs,
+    BertTokenization tokenizer,
+    PrepFinisher finisher,
+    ILogger<ChunkShardBuilder> logger)
+{
+    public async Task BuildAsync(string messageText, CancellationToken cancellationToken)
+    {
+        var message = MessageJson.Parse<BookChunked>(messageText);
+        if (!JobIds.IsValid(message.JobId) || message.ChunkCount < 1 || message.ChunkIndex < 0 || message.ChunkIndex >= message.ChunkCount)
+            throw new InvalidDataException($"{StorageNames.PrepChunksQueue} message names no valid chunk: {messageText}");
+
+        var status = await jobs.GetAsync(message.JobId, cancellationToken)
+                     ?? throw new InvalidDataException($"{StorageNames.PrepChunksQueue} message names job {message.JobId}, which has no status.");
+        if (status.State == JobState.Failed)
+        {
+            logger.LogInformation("Job {JobId} already failed; chunk {Chunk} skipped", message.JobId, message.ChunkIndex);
+            return;
+        }
+        var prep = status.Prep ?? throw new InvalidDataException($"Job {message.JobId} has no prep options in its status.");
+
+        var text = await storage.Shards.GetBlobClient(BlobPaths.ChunkText(message.JobId, message.ChunkIndex)).DownloadContentAsync(cancellationToken);
+        var chunk = new BookChunk(message.ChunkIndex, text.Value.Content.ToString().Split('\n'));
+        var metadata = PrepMetadata.For(prep, tokenizer, status.Source.Name);
+
+        List<PackedShard> shards;
+        PrepStats stats;
+        try
+        {
+            var result = new ChunkPreparer(tokenizer, prep).Prepare(chunk);
+            stats = result.Stats;
+            shards = [.. ShardPacker.Pack(result, prep.ShardSize, tokenizer.Special.Pad, metadata)];
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("Job {JobId}: chunk {Chunk} cannot be prepared: {Error}", message.JobId, message.ChunkIndex, e.Message);
+            await jobs.FailAsync(message.JobId, $"Chunk {message.ChunkIndex} of {message.ChunkCount}: {e.Message}", cancellationToken);
+            return;
+        }
+
+        foreach (var shard in shards)
+            await storage.Shards.GetBlobClient(BlobPaths.Shard(message.JobId, shard.FileName)).UploadAsync(BinaryData.FromBytes(shard.Bytes), overwrite: true, cancellationToken);
+        var marker = new ChunkMarker(message.ChunkIndex, stats, [.. shards.Select(s => s.Entry)]);
+        await storage.Shards.GetBlobClient(BlobPaths.ChunkMarker(message.JobId, message.ChunkIndex)).UploadAsync(BinaryData.FromString(marker.ToJson()), overwrite: true, cancellationToken);
+        logger.LogInformation("Job {JobId}: chunk {Chunk} of {Chunks} → {Shards} shard(s), {Sequences} sequences",
+            message.JobId, message.ChunkIndex, message.ChunkCount, shards.Count, stats.Sequences);
+
+        await finisher.TryFinishAsync(message.JobId, message.ChunkCount, metadata, cancellationToken);
+    }
+}

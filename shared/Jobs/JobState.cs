@@ -1,0 +1,18 @@
+namespace BertServerless.Shared.Jobs;
+
+/// <summary>
+/// Where a job is. It only moves forward, in this order; <see cref="Failed"/> can follow any state but
+/// <see cref="Succeeded"/>, and nothing follows <see cref="Succeeded"/> or <see cref="Failed"/>.
+/// </summary>
+public enum JobState
+{
+    /// <summary>The upload was seen and the job created; nothing read yet.</summary>
+    Queued,
+    /// <summary>The book is being split into chunks, or its chunks into shards.</summary>
+    Preparing,
+    /// <summary>Every shard and the manifest are stored; one <c>ShardsReady</c> is on the training queue.</summary>
+    ReadyForTraining,
+    Training,
+    Succeeded,
+    Failed,
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BertServerless.Shared.Prep;
+
+namespace BertServerless.Shared.Jobs;
+
+/// <summary>
+/// <c>jobs/{jobId}/status.json</c>: one job's state, history, effective options and results, written by every stage
+/// through <see cref="JobStatusStore"/>. States change only through <see cref="MoveTo"/> and <see cref="Fail"/>.
+/// </summary>
+public sealed class JobStatus
+{
+    /// <summary>snake_case and enum names, as the rest of the pipeline's JSON (manifest.json, HF config.json).</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    public required string JobId { get; init; }
+    public required BookSource Source { get; init; }
+
+    [JsonInclude] public JobState State { get; private set; } = JobState.Queued;
+
+    public DateTimeOffset Created { get; init; }
+    public DateTimeOffset Updated { get; set; }
+    public List<JobEvent> History { get; init; } = [];
+
+    /// <summary>Effective prep options: configuration defaults with the upload's metadata overrides applied.</summary>
+    public PrepOptions? Prep { get; set; }
+
+    /// <summary>Effective training options, as <see cref="Prep"/>.</summary>
+    public TrainingJobOptions? Training { get; set; }
+
+    /// <summary>Set once every chunk of the book is stored and announced on the prep queue.</summary>
+    public int? Chunks { get; set; }
+
+    public PrepStats? PrepStats { get; set; }
+    public int? Shards { get; set; }
+    public TrainingProgress? Progress { get; set; }
+    public string? Error { get; set; }
+    public TrainingResult? Result { get; set; }
+
+    [JsonIgnore] public bool IsFinished => State is JobState.Succeeded or JobState.Failed;
+
+    public static JobStatus New(string jobId, BookSource source, DateTimeOffset now)
+    {
+        var status = new JobStatus { JobId = jobId, Source = source, Created = now, Updated = now };
+        status.History.Add(new JobEvent(now, JobState.Queued, $"Upload '{source.Name}' accepted."));
+        return status;
+    }
+
+    /// <summary>
+    /// Moves forward to <paramref name="next"/> and records why. Returns false, recording nothing, when the job is
+    /// already there (a redelivered message); throws <see cref="InvalidOperationException"/> on a backward move or a
+    /// move out of a finished job, which is a bug in a stage, not bad input.
+    /// </summary>
+    public bool MoveTo(JobState next, string message, DateTimeOffset now)
+    {
+        if (next == State) return false;
+        if (IsFinished || next < State)
+            throw new InvalidOperationException($"Job {JobId} cannot move from {State} to {next}.");
+        State = next;
+        History.Add(new JobEvent(now, next, message));
+        return true;
+    }
+
+    /// <summary>Marks the job failed with a reason a user can act on. A job that already finished keeps its outcome.</summary>
+    public void Fail(string error, DateTimeOffset now)
+    {
+        if (IsFinished) return;
+        Error = error;
+        State = JobState.Failed;
+        History.Add(new JobEvent(now, JobState.Failed, error));
+    }
+
+    /// <summary>Records an event without changing state, e.g. "chunk 3 of 8 done".</summary>
+    public void Note(string message, DateTimeOffset now) => History.Add(new JobEvent(now, State, message));
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static JobStatus Parse(string json, string sourceName)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JobStatus>(json, Json) ?? throw new InvalidDataException($"Job status '{sourceName}' is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Job status '{sourceName}' is not valid: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using BertServerless.Shared.Shards;
+
+namespace BertServerless.Shared.Storage;
+
+/// <summary>
+/// Blob names inside the containers of <see cref="StorageNames"/>, all under the job id, so one job's files sit together
+/// and a retry of any stage writes the same names again.
+/// </summary>
+public static class BlobPaths
+{
+    /// <summary>Jobs container: the job's state machine and history.</summary>
+    public static string Status(string jobId) => $"{jobId}/status.json";
+
+    /// <summary>Jobs container: created once with If-None-Match: * by whichever chunk finishes last; its creator alone enqueues training.</summary>
+    public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
+
+    /// <summary>Shards container: the prefix of everything prep writes for a job.</summary>
+    public static string ShardsPrefix(string jobId) => $"{jobId}/";
+
+    public static string Shard(string jobId, string fileName) => $"{jobId}/{fileName}";
+
+    public static string Manifest(string jobId) => $"{jobId}/{ShardFormat.ManifestFileName}";
+
+    /// <summary>Shards container: the folder of chunk texts and chunk completion markers.</summary>
+    public static string ChunksPrefix(string jobId) => $"{jobId}/chunks/";
+
+    /// <summary>One chunk of the book as text, one paragraph per line.</summary>
+    public static string ChunkText(string jobId, int chunkIndex) => $"{ChunksPrefix(jobId)}chunk-{chunkIndex:D5}.txt";
+
+    /// <summary>Written after a chunk's shards: its stats and shard entries. All markers present = prep done.</summary>
+    public static string ChunkMarker(string jobId, int chunkIndex) => $"{ChunksPrefix(jobId)}chunk-{chunkIndex:D5}.json";
+
+    public const string ChunkMarkerExtension = ".json";
+}

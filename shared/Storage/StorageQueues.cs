@@ -1,0 +1,13 @@
+using Azure.Storage.Queues;
+
+namespace BertServerless.Shared.Storage;
+
+/// <summary>The one queue message encoding of the pipeline.</summary>
+public static class StorageQueues
+{
+    /// <summary>
+    /// Base64, because the Functions queue trigger and output bindings read and write Base64: a client that sends plain
+    /// text would see its messages rejected by the trigger, and one that reads plain text would see Base64 garbage.
+    /// </summary>
+    public static QueueClientOptions Options() => new() { MessageEncoding = QueueMessageEncoding.Base64 };
+}

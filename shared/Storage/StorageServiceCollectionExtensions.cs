@@ -1,0 +1,40 @@
+using Azure.Identity;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BertServerless.Shared.Storage;
+
+/// <summary>Registers the storage clients from the <c>BertStorage</c> setting, read the same way the Functions triggers read it.</summary>
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// <c>BertStorage</c> is either a connection string (Azurite: <c>UseDevelopmentStorage=true</c>) or, in Azure,
+    /// the section <c>BertStorage__blobServiceUri</c> / <c>__queueServiceUri</c> with a managed identity, as infra/ sets it.
+    /// </summary>
+    public static IServiceCollection AddBertStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(StorageNames.Connection);
+        services.AddAzureClients(clients =>
+        {
+            if (!string.IsNullOrWhiteSpace(section.Value))
+            {
+                clients.AddBlobServiceClient(section.Value);
+                clients.AddQueueServiceClient(section.Value).ConfigureOptions(Base64);
+                return;
+            }
+
+            clients.AddBlobServiceClient(RequiredUri(section, "blobServiceUri"));
+            clients.AddQueueServiceClient(RequiredUri(section, "queueServiceUri")).ConfigureOptions(Base64);
+            clients.UseCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = section["clientId"] }));
+        });
+        services.AddSingleton<PipelineStorage>();
+        return services;
+    }
+
+    private static void Base64(Azure.Storage.Queues.QueueClientOptions options) => options.MessageEncoding = StorageQueues.Options().MessageEncoding;
+
+    private static Uri RequiredUri(IConfigurationSection section, string key) =>
+        Uri.TryCreate(section[key], UriKind.Absolute, out var uri) ? uri
+            : throw new InvalidOperationException($"Storage is not configured: set '{StorageNames.Connection}' to a connection string, or '{StorageNames.Connection}__{key}' to the account's endpoint.");
+}
