@@ -6,5 +6,7 @@ var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + 
     PrepCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),
+    UploadCommand.Create(),
+    StatusCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

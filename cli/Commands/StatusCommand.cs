@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Globalization;
+using Azure.Storage.Blobs;
+using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Storage;
+using Spectre.Console;
+
+namespace BertServerless.Cli.Commands;
+
+/// <summary><c>bertsl status</c>: a job's state, progress, results and history, read from <c>jobs/{jobId}/status.json</c>.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var job = new Argument<string>("JOB") { Description = "Job id, as printed by bertsl upload" };
+        var json = new Option<bool>("--json") { Description = "Print status.json as stored" };
+        var connection = StorageConnection.CreateOption();
+
+        var command = new Command("status", "Show a job's status") { job, json, connection };
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            var jobId = parse.GetValue(job)!;
+            if (!JobIds.IsValid(jobId)) throw new ArgumentException($"'{jobId}' is not a job id (e.g. meditations-0123456789ab).");
+            var service = new BlobServiceClient(StorageConnection.Resolve(parse.GetValue(connection)));
+            var store = new JobStatusStore(service.GetBlobContainerClient(StorageNames.JobsContainer), TimeProvider.System);
+            var status = await store.GetAsync(jobId, cancellationToken)
+                         ?? throw new InvalidOperationException($"No job {jobId}: nothing at {StorageNames.JobsContainer}/{BlobPaths.Status(jobId)}.");
+            if (parse.GetValue(json)) Console.WriteLine(status.ToJson());
+            else Print(status);
+            return status.State == JobState.Failed ? 2 : 0;
+        }));
+        return command;
+    }
+
+    private static void Print(JobStatus status)
+    {
+        var table = new Table().HideHeaders().AddColumns("", "");
+        void Row(string name, string? value)
+        {
+            if (!string.IsNullOrEmpty(value)) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        }
+        static string? Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture);
+
+        Row("job", status.JobId);
+        Row("book", $"{status.Source.Container}/{status.Source.Name} ({status.Source.Bytes:N0} bytes)");
+        Row("state", status.State.ToString());
+        Row("error", status.Error);
+        Row("chunks", status.Chunks?.ToString(CultureInfo.InvariantCulture));
+        if (status.PrepStats is { } stats)
+            Row("prepared", $"{status.Shards} shard(s), {stats.Sequences:N0} sequences, {stats.Tokens:N0} tokens, {stats.Pairs:N0} pairs");
+        if (status.Prep is { } prep) Row("prep", $"max_len {prep.MaxLen}, pairing {prep.Pairing}, masking {prep.Masking}, seed {prep.Seed}");
+        if (status.Training is { } training)
+            Row("training", $"preset {training.Preset}, epochs {training.Epochs}, batch {training.BatchSize}, lr {training.LearningRate.ToString(CultureInfo.InvariantCulture)}"
+                            + (training.BaseModel is null ? "" : $", from {training.BaseModel}"));
+        if (status.Progress is { } p)
+            Row("progress", $"step {p.Step:N0}/{p.TotalSteps:N0}, loss {Number(p.Loss, "F4")} (mlm {Number(p.MlmLoss, "F4")}, nsp {Number(p.NspLoss, "F4")}), "
+                            + $"{Number(p.TokensPerSecond, "N0")} tokens/s, eta {(p.EtaSeconds is { } eta ? TimeSpan.FromSeconds(eta).ToString(@"hh\:mm\:ss") : "?")}");
+        if (status.Result is { } result)
+        {
+            Row("checkpoint", result.CheckpointPrefix is null ? null : $"{StorageNames.CheckpointsContainer}/{result.CheckpointPrefix}");
+            Row("eval before", result.EvalBefore?.ToJsonString());
+            Row("eval after", result.EvalAfter?.ToJsonString());
+        }
+        AnsiConsole.Write(table);
+
+        var history = new Table().AddColumns("time (UTC)", "state", "event");
+        foreach (var e in status.History)
+            history.AddRow(e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), e.State.ToString(), Markup.Escape(e.Message));
+        AnsiConsole.Write(history);
+    }
+}
