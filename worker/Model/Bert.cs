@@ -374,5 +374,4 @@ public sealed class BertForPreTraining : Module<BertInputs, BertPreTrainingOutpu
 
     // The decoder and the word embeddings share one Parameter, so one update moves both (HF's tie_weights).
     private void TieWeights() => cls.predictions.decoder.weight = bert.embeddings.word_embeddings.weight!;
-
 }

@@ -1,0 +1,89 @@
+using System.Collections;
+using System.Text.Json.Nodes;
+using BertServerless.Shared.SafeTensors;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace BertServerless.Worker.Checkpoints;
+
+/// <summary>
+/// Reads the tensors of a Hugging Face model directory in any of its layouts (model.safetensors, sharded
+/// safetensors with model.safetensors.index.json, pytorch_model.bin) as float32 CPU tensors, and converts
+/// between <see cref="SafeTensor"/> and <see cref="Tensor"/>.
+/// </summary>
+internal static class HfStateDict
+{
+    public const string SafeTensorsFileName = "model.safetensors";
+    public const string SafeTensorsIndexFileName = "model.safetensors.index.json";
+    public const string PickleFileName = "pytorch_model.bin";
+
+    /// <summary>Stored names as they are (gamma/beta, buffers and all); mapping them is <see cref="HfCheckpoint"/>'s job.</summary>
+    public static Dictionary<string, Tensor> Read(string modelDir)
+    {
+        var single = Path.Combine(modelDir, SafeTensorsFileName);
+        if (File.Exists(single)) return FromSafeTensors(SafeTensorsFile.Read(single).Tensors);
+
+        var index = Path.Combine(modelDir, SafeTensorsIndexFileName);
+        if (File.Exists(index)) return FromShards(modelDir, index);
+
+        var pickle = Path.Combine(modelDir, PickleFileName);
+        if (File.Exists(pickle)) return FromPickle(pickle);
+
+        throw new FileNotFoundException(
+            $"No weights in '{modelDir}': expected {SafeTensorsFileName}, {SafeTensorsIndexFileName} or {PickleFileName}.");
+    }
+
+    public static Tensor ToTensor(SafeTensor stored)
+    {
+        var dtype = stored.DType switch
+        {
+            SafeTensorsDType.F32 => ScalarType.Float32,
+            SafeTensorsDType.F16 => ScalarType.Float16,
+            SafeTensorsDType.BF16 => ScalarType.BFloat16,
+            SafeTensorsDType.F64 => ScalarType.Float64,
+            SafeTensorsDType.I64 => ScalarType.Int64,
+            _ => throw new InvalidDataException($"Tensor '{stored.Name}' has dtype {stored.DType}, which a BERT checkpoint does not use."),
+        };
+        var tensor = empty(stored.Shape, dtype);
+        tensor.bytes = stored.Data.ToArray();
+        return dtype == ScalarType.Int64 ? tensor : tensor.to(ScalarType.Float32);
+    }
+
+    /// <summary>float32, as transformers writes by default; a bf16 training copy is widened losslessly.</summary>
+    public static SafeTensor ToSafeTensor(string name, Tensor tensor)
+    {
+        using var scope = NewDisposeScope();
+        var cpu = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
+        return new SafeTensor(name, SafeTensorsDType.F32, cpu.shape, cpu.bytes.ToArray());
+    }
+
+    private static Dictionary<string, Tensor> FromSafeTensors(IEnumerable<SafeTensor> tensors)
+        => tensors.ToDictionary(t => t.Name, ToTensor);
+
+    private static Dictionary<string, Tensor> FromShards(string modelDir, string indexPath)
+    {
+        var weightMap = (JsonNode.Parse(File.ReadAllText(indexPath))?["weight_map"] as JsonObject)
+                        ?? throw new InvalidDataException($"'{indexPath}' has no weight_map object.");
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var shard in weightMap.Select(e => e.Value!.GetValue<string>()).Distinct())
+        {
+            var file = SafeTensorsFile.Read(Path.Combine(modelDir, shard));
+            foreach (var stored in file.Tensors) tensors[stored.Name] = ToTensor(stored);
+        }
+        var unlisted = weightMap.Select(e => e.Key).Where(name => !tensors.ContainsKey(name)).ToArray();
+        return unlisted.Length == 0 ? tensors
+            : throw new InvalidDataException($"'{indexPath}' lists tensors its shards do not hold: {string.Join(", ", unlisted)}.");
+    }
+
+    private static Dictionary<string, Tensor> FromPickle(string path)
+    {
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry entry in PyTorchUnpickler.UnpickleStateDict(path))
+        {
+            var tensor = (Tensor)entry.Value!;
+            tensors[(string)entry.Key] = tensor.is_floating_point() ? tensor.to(ScalarType.Float32) : tensor;
+        }
+        return tensors;
+    }
+}
