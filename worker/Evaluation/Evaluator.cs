@@ -7,7 +7,7 @@ namespace BertServerless.Worker.Evaluation;
 /// <summary>Scores a model on held-out shards with their own masks and NSP labels, without dropout.</summary>
 public static class Evaluator
 {
-    public static EvaluationResult Evaluate(BertForPreTraining model, ShardDataset data, int batchSize, int padId = 0, CancellationToken cancellationToken = default)
+    public static EvaluationResult Evaluate(BertForPreTraining model, ShardDataset data, int batchSize, CancellationToken cancellationToken = default)
     {
         var device = model.parameters().First().device;
         var wasTraining = model.training;
@@ -22,7 +22,7 @@ public static class Evaluator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var inputs = data.Collate(indices, padId).ToInputs(device);
+                var inputs = data.Collate(indices, model.Config.PadTokenId).ToInputs(device);
                 var output = model.call(inputs);
                 totals.Add(output, inputs.Labels!, inputs.NextSentenceLabel!);
             }

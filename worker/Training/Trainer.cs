@@ -121,7 +121,7 @@ public static class Trainer
             var microBatches = NextMicroBatches(batches, state, options.GradientAccumulation);
             foreach (var indices in microBatches)
             {
-                var batch = data.Collate(indices, options.PadId);
+                var batch = data.Collate(indices, model.Config.PadTokenId);
                 var inputs = batch.ToInputs(device);
                 var output = forward.call(inputs);
                 (output.Loss! / microBatches.Count).backward();

@@ -32,9 +32,9 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         HfCheckpoint.CheckVocabulary(model.Config, VocabPath);
         model.to(TrainingDevice.Resolve(options.Device));
 
-        var before = eval is null ? null : Evaluator.Evaluate(model, eval, options.BatchSize, options.PadId, cancellationToken);
+        var before = eval is null ? null : Evaluator.Evaluate(model, eval, options.BatchSize, cancellationToken);
         var outcome = Trainer.Train(model, train, options, OutputDirectory, VocabPath, ResumeFrom, progress, cancellationToken);
-        var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, options.BatchSize, options.PadId);
+        var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, options.BatchSize);
 
         var report = new TrainingReport(outcome, before, after, eval?.Files.Select(Path.GetFileName).OfType<string>().ToArray() ?? []);
         report.Save(OutputDirectory);

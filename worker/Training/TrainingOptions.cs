@@ -33,8 +33,6 @@ public sealed class TrainingOptions
     public double EvalShardsFraction { get; set; } = 0.1;
     /// <summary>A separate directory of evaluation shards; when set, every training shard is trained on.</summary>
     public string? EvalShardsDirectory { get; set; }
-    /// <summary>Token id written into padding positions that a batch adds; [PAD] is 0 in BERT vocabularies, and padding is masked out anyway.</summary>
-    public int PadId { get; set; }
 
     // Reproducibility
     public int Seed { get; set; } = 42;
