@@ -19,7 +19,7 @@ public sealed class ShardDataset
     {
         if (shards.Count == 0) throw new ArgumentException("A dataset needs at least one shard.", nameof(shards));
         _shards = [.. shards];
-        Files = files ?? [.. shards.Select((_, i) => ShardFormat.FileName(i))];
+        Files = files ?? [.. shards.Select((_, i) => ShardFormat.FileName(0, i))];
         _firstRow = new int[shards.Count + 1];
         for (var i = 0; i < shards.Count; i++) _firstRow[i + 1] = _firstRow[i] + shards[i].Sequences;
         CheckSameVocabulary();

@@ -61,7 +61,7 @@ public class ShardDatasetTests
 
             Assert.Equal(15, train.Count);
             Assert.Equal(5, eval!.Count);
-            Assert.EndsWith(ShardFormat.FileName(3), eval.Files.Single());
+            Assert.EndsWith(ShardFormat.FileName(0, 3), eval.Files.Single());
         }
         finally
         {

@@ -53,7 +53,7 @@ internal static class SyntheticShards
         for (var s = 0; s < shards; s++)
         {
             var file = ShardWriter.Build(Examples(perShard, seed + s), padId: 0, new Dictionary<string, string> { [ShardFormat.Meta.VocabSize] = VocabSize.ToString() });
-            file.Write(Path.Combine(directory, ShardFormat.FileName(s)));
+            file.Write(Path.Combine(directory, ShardFormat.FileName(0, s)));
         }
         return directory;
     }
