@@ -45,7 +45,7 @@ public sealed class TrainingJobRunner(
 
         var settings = status.Training ?? defaults.Value;
         settings.Validate();
-        var directory = Path.Combine(options.Value.CacheDirectory, jobId);
+        var directory = LocalDirectory(jobId);
         var shards = await DownloadShardsAsync(ready, Path.Combine(directory, "shards"), cancellationToken);
         var resumeFrom = latest is { Final: false }
             ? await DownloadFolderAsync(latest.Prefix, Path.Combine(directory, "resume"), Everything, cancellationToken)
@@ -85,9 +85,17 @@ public sealed class TrainingJobRunner(
         var prefix = await checkpoints.UploadFinalAsync(jobId, steps, output, cancellationToken);
         var eval = JsonSerializer.SerializeToNode(report) as JsonObject ?? [];
         await SucceedAsync(jobId, prefix, steps, eval, cancellationToken);
-        // The model is in storage now; a worker that trains many books must not keep every one on disk.
-        Directory.Delete(directory, recursive: true);
+        DeleteLocalFiles(jobId);
     }
+
+    /// <summary>Removes the job's shards, models and outputs: once it is finished, a worker that trains book after book must not keep them.</summary>
+    public void DeleteLocalFiles(string jobId)
+    {
+        var directory = LocalDirectory(jobId);
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+    }
+
+    private string LocalDirectory(string jobId) => Path.Combine(options.Value.CacheDirectory, jobId);
 
     private async Task SucceedAsync(string jobId, string prefix, int steps, JsonObject eval, CancellationToken cancellationToken)
     {

@@ -115,6 +115,7 @@ public sealed class TrainingMessageHandler(
         await jobs.FailAsync(jobId, reason, cancellationToken);
         logger.LogError("Job {JobId} failed, moving its message to the poison queue: {Reason}", jobId, reason);
         await PoisonAsync(lease, text, cancellationToken);
+        runner.DeleteLocalFiles(jobId);
     }
 
     /// <summary>Copies the message to the poison queue, then deletes it: a crash in between leaves a copy, never no message.</summary>

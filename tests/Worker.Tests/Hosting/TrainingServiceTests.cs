@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
@@ -102,6 +103,27 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.Contains(status.History, e => e.Message.StartsWith("Training attempt 1 of 2 failed, retrying", StringComparison.Ordinal));
         Assert.Equal(jobId, WorkerAzuriteFixture.Parse(Assert.Single(await azurite.PoisonedAsync())).JobId);
         Assert.Equal(0, await azurite.TrainingMessagesAsync());
+        Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "a failed job's local files are removed too");
+    }
+
+    [Fact]
+    public async Task TrainingService_redeliveredAfterStepCheckpoint_resumesAndEndsWithSameModel()
+    {
+        var jobId = await azurite.UploadAsync("worker-resume.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+        var uninterrupted = await DownloadBytesAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors");
+        var message = MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0));
+        // As if the first run had stopped after uploading step 3: no final model, latest.json at step 3, job still waiting.
+        await RewindToStepAsync(jobId, 3);
+        await azurite.Storage.TrainingJobs.SendMessageAsync(message);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false), () => azurite.IsFinishedAsync(jobId));
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Contains(status.History, e => e.Message.EndsWith($"resuming from {BlobPaths.StepCheckpoint(jobId, 3)} (step 3)", StringComparison.Ordinal));
+        Assert.Equal(6, status.Progress!.Step);
+        Assert.Equal(uninterrupted, await DownloadBytesAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors"));
     }
 
     [Fact]
@@ -123,6 +145,24 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
 
         Assert.Equal(0, await azurite.TrainingMessagesAsync());
     }
+
+    private async Task RewindToStepAsync(string jobId, int step)
+    {
+        await foreach (var blob in azurite.Storage.Checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = BlobPaths.FinalCheckpoint(jobId) }))
+            await azurite.Storage.Checkpoints.DeleteBlobAsync(blob.Name);
+        await azurite.Storage.Checkpoints.DeleteBlobAsync(BlobPaths.Eval(jobId));
+        var latest = new LatestCheckpoint(BlobPaths.StepCheckpoint(jobId, step), step, 6, Final: false, DateTimeOffset.UtcNow);
+        await azurite.Storage.Checkpoints.GetBlobClient(BlobPaths.LatestCheckpoint(jobId)).UploadAsync(BinaryData.FromString(latest.ToJson()), overwrite: true);
+
+        var finished = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        var waiting = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
+        waiting.Training = finished.Training;
+        waiting.MoveTo(JobState.ReadyForTraining, "Rewound by the test.", DateTimeOffset.UtcNow);
+        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(waiting.ToJson()), overwrite: true);
+    }
+
+    private async Task<byte[]> DownloadBytesAsync(string name)
+        => (await azurite.Storage.Checkpoints.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray();
 
     private async Task<string> DownloadTextAsync(string name)
         => (await azurite.Storage.Checkpoints.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
