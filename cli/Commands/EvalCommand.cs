@@ -37,7 +37,8 @@ public static class EvalCommand
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
             {
                 // Bad paths and mismatched inputs are the user's to fix: say what is wrong, without a stack trace.
-                Console.Error.WriteLine($"bertsl eval: {e.Message}");
+                var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+                Console.Error.WriteLine($"bertsl eval: {message}");
                 return 2;
             }
         });

@@ -162,8 +162,8 @@ public static class Trainer
                 progress?.Report(new TrainingProgress(state.GlobalStep, state.TotalSteps, (double)state.GlobalStep / stepsPerEpoch, null, 0, clock.Elapsed, TimeSpan.Zero, checkpoint));
             }
 
-            // stop
-            if (stopping) return new TrainingOutcome(state, Cancelled: true, checkpoint!);
+            // stop (a cancel at the last step just lets the final save below happen)
+            if (stopping && !finished) return new TrainingOutcome(state, Cancelled: true, checkpoint!);
         }
 
         TrainingCheckpoint.Save(outputDirectory, model, optimizer, order, state, vocabPath);

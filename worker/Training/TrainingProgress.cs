@@ -25,6 +25,7 @@ public sealed record TrainingProgress(
     /// <summary>One plain log line, for logs and for consoles that are not terminals.</summary>
     public string Describe()
     {
+        if (Checkpoint is not null) return $"step {Step}/{TotalSteps} saved {Checkpoint}";
         var line = string.Create(CultureInfo.InvariantCulture,
             $"step {Step}/{TotalSteps} epoch {Epoch:F2}");
         if (Metrics is { } m)
@@ -32,6 +33,6 @@ public sealed record TrainingProgress(
                 $" loss {m.Loss:F4} (mlm {m.MlmLoss:F4}, nsp {m.NspLoss:F4}) mlm_acc {m.MlmAccuracy:F3} nsp_acc {m.NspAccuracy:F3} lr {m.LearningRate:E2} grad_norm {m.GradNorm:F2}");
         line += string.Create(CultureInfo.InvariantCulture,
             $" {TokensPerSecond:F0} tok/s elapsed {Elapsed:hh\\:mm\\:ss} eta {Remaining:hh\\:mm\\:ss}");
-        return Checkpoint is null ? line : $"{line} saved {Checkpoint}";
+        return line;
     }
 }
