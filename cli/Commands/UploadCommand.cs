@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using BertServerless.Shared.Jobs;
-using BertServerless.Shared.Prep;
 using BertServerless.Shared.Storage;
 using Spectre.Console;
 
@@ -26,20 +24,10 @@ public static class UploadCommand
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
             var file = parse.GetValue(book)!;
-            if (!file.Exists) throw new FileNotFoundException($"Book '{file.FullName}' does not exist.");
-            var overrides = JobOverrides.ParsePairs(parse.GetValue(set) ?? []);
-            CheckOverrides(overrides);
-
             var service = new BlobServiceClient(StorageConnection.Resolve(parse.GetValue(connection)));
-            var container = service.GetBlobContainerClient(StorageNames.BooksContainer);
-            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             var blobName = parse.GetValue(name) ?? file.Name;
-            await using var stream = file.OpenRead();
-            var uploaded = await container.GetBlobClient(blobName).UploadAsync(stream,
-                new BlobUploadOptions { Metadata = overrides.ToDictionary(), HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain" } },
-                cancellationToken);
-
-            var jobId = JobIds.For(blobName, uploaded.Value.ETag);
+            var overrides = JobOverrides.ParsePairs(parse.GetValue(set) ?? []);
+            var jobId = await BookUploader.UploadAsync(service, file, blobName, overrides, cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Uploaded [bold]{blobName}[/] ({file.Length:N0} bytes) to {StorageNames.BooksContainer}.");
             // Plain lines, never wrapped, so a script can take the id: bertsl upload book.txt | tail -1
             Console.WriteLine($"Follow it with: bertsl status {jobId}");
@@ -47,14 +35,5 @@ public static class UploadCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Applies the overrides to the defaults here, so a typo fails now instead of as a failed job later.</summary>
-    private static void CheckOverrides(IReadOnlyDictionary<string, string> overrides)
-    {
-        var (prep, training) = (new PrepOptions(), new TrainingJobOptions());
-        JobOverrides.Apply(overrides, prep, training);
-        prep.Validate();
-        training.Validate();
     }
 }
