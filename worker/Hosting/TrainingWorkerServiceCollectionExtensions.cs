@@ -16,8 +16,7 @@ public static class TrainingWorkerServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTrainingWorker(this IServiceCollection services, IConfiguration configuration)
     {
-        // A host that also runs the prep services (bertsl run) has registered storage already; once is enough.
-        if (!services.Any(d => d.ServiceType == typeof(PipelineStorage))) services.AddBertStorage(configuration);
+        services.AddBertStorage(configuration);
         services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.SectionName);
         services.AddOptions<TrainingJobOptions>().BindConfiguration(TrainingJobOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);

@@ -48,8 +48,8 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings(_azurite!.ConnectionString, settings ?? new Dictionary<string, string?>()));
         builder.Logging.AddProvider(Logs).AddFilter("Azure", LogLevel.Warning);
-        if (functions) builder.Services.AddLocalFunctions(builder.Configuration);
         if (worker) builder.Services.AddTrainingWorker(builder.Configuration);
+        if (functions) builder.Services.AddLocalFunctions(builder.Configuration);
         return builder.Build();
     }
 
