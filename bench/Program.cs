@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big] | train [options]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- train [--steps 2000] [--measure-steps 10] [--batch-size 16] [--preset tiny] [--shards DIR] [--device auto] [--threads N]");
     return 2;
 }

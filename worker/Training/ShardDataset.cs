@@ -9,35 +9,54 @@ namespace BertServerless.Worker.Training;
 public sealed class ShardDataset
 {
     private readonly Shard[] _shards;
+    private readonly string[] _files;
     private readonly int[] _firstRow; // global index of each shard's row 0, plus the total at the end
+    private readonly int _start; // this view's first global index: held-out data is a view of the tail
+    private readonly int _count;
 
-    public IReadOnlyList<string> Files { get; }
-    public int Count => _firstRow[^1];
+    /// <summary>The shard files this dataset's sequences come from.</summary>
+    public IReadOnlyList<string> Files => [.. _files.Where((_, i) => _firstRow[i] < _start + _count && _firstRow[i + 1] > _start)];
+    public int Count => _count;
     public IReadOnlyDictionary<string, string> Metadata => _shards[0].Metadata;
 
     public ShardDataset(IReadOnlyList<Shard> shards, IReadOnlyList<string>? files = null)
     {
         if (shards.Count == 0) throw new ArgumentException("A dataset needs at least one shard.", nameof(shards));
         _shards = [.. shards];
-        Files = files ?? [.. shards.Select((_, i) => ShardFormat.FileName(0, i))];
+        _files = files is null ? [.. shards.Select((_, i) => ShardFormat.FileName(0, i))] : [.. files];
         _firstRow = new int[shards.Count + 1];
         for (var i = 0; i < shards.Count; i++) _firstRow[i + 1] = _firstRow[i] + shards[i].Sequences;
+        _count = _firstRow[^1];
         CheckSameVocabulary();
+    }
+
+    private ShardDataset(ShardDataset whole, int start, int count)
+    {
+        (_shards, _files, _firstRow) = (whole._shards, whole._files, whole._firstRow);
+        (_start, _count) = (whole._start + start, count);
+    }
+
+    /// <summary>The <paramref name="count"/> sequences from <paramref name="start"/> on, sharing this dataset's shards.</summary>
+    public ShardDataset Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Cannot take {count} sequences from {start} of {Count}.");
+        return new ShardDataset(this, start, count);
     }
 
     /// <summary>Reads every <c>shard-*.safetensors</c> of <paramref name="directory"/> in name order.</summary>
     public static ShardDataset Load(string directory) => FromFiles(ShardFiles(directory));
 
     /// <summary>
-    /// Splits a prep output directory into training and held-out shards: the last round(fraction × count) shards by
-    /// name (at least one when the fraction is positive and there are two or more), or none.
+    /// Splits a prep output directory into training and held-out sequences: the last round(fraction × count) sequences
+    /// in shard-name order (book order), at least one when the fraction is positive and there are two or more. Holding
+    /// out sequences rather than whole shards keeps an evaluation set for a book that fits in one shard.
     /// </summary>
     public static (ShardDataset Train, ShardDataset? Eval) LoadWithHoldOut(string directory, double evalFraction)
     {
-        var files = ShardFiles(directory);
-        var held = evalFraction > 0 && files.Length > 1 ? Math.Clamp((int)Math.Round(evalFraction * files.Length), 1, files.Length - 1) : 0;
-        var train = FromFiles(files[..^held]);
-        return (train, held == 0 ? null : FromFiles(files[^held..]));
+        var all = Load(directory);
+        var held = evalFraction > 0 && all.Count > 1 ? Math.Clamp((int)Math.Round(evalFraction * all.Count), 1, all.Count - 1) : 0;
+        return (all.Slice(0, all.Count - held), held == 0 ? null : all.Slice(all.Count - held, held));
     }
 
     private static ShardDataset FromFiles(string[] files) => new([.. files.Select(Shard.Read)], files);
@@ -100,6 +119,7 @@ public sealed class ShardDataset
     private (Shard Shard, int Row) Locate(int index)
     {
         if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"The dataset has {Count} sequences.");
+        index += _start;
         var shard = Array.BinarySearch(_firstRow, index);
         shard = shard >= 0 ? shard : ~shard - 1;
         while (_shards[shard].Sequences == 0) shard++; // an empty shard shares its first row with the next one

@@ -25,7 +25,7 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         options.Validate();
         var (train, eval) = options.EvalShardsDirectory is { } evalDirectory
             ? (ShardDataset.Load(ShardsDirectory), ShardDataset.Load(evalDirectory))
-            : ShardDataset.LoadWithHoldOut(ShardsDirectory, options.EvalShardsFraction);
+            : ShardDataset.LoadWithHoldOut(ShardsDirectory, options.EvalFraction);
         var vocabSize = VocabularyCheck.Check(VocabPath, train.Metadata);
 
         // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.

@@ -29,8 +29,8 @@ public sealed class TrainingOptions
     public bool Shuffle { get; set; } = true;
     /// <summary>Groups sequences of similar length into batches so dynamic padding wastes less; order stays seeded and resumable.</summary>
     public bool LengthBucketing { get; set; }
-    /// <summary>Shards held out of training for evaluation when <see cref="EvalShardsDirectory"/> is not set (the last ones, by name).</summary>
-    public double EvalShardsFraction { get; set; } = 0.1;
+    /// <summary>Share of the sequences held out of training for evaluation when <see cref="EvalShardsDirectory"/> is not set (the last ones, in book order).</summary>
+    public double EvalFraction { get; set; } = 0.1;
     /// <summary>A separate directory of evaluation shards; when set, every training shard is trained on.</summary>
     public string? EvalShardsDirectory { get; set; }
 
@@ -76,7 +76,7 @@ public sealed class TrainingOptions
         Require(WeightDecay >= 0, nameof(WeightDecay), "must not be negative");
         Require(WarmupRatio is >= 0 and <= 1, nameof(WarmupRatio), "must lie in [0, 1]");
         Require(MaxGradNorm >= 0, nameof(MaxGradNorm), "must not be negative");
-        Require(EvalShardsFraction is >= 0 and < 1, nameof(EvalShardsFraction), "must lie in [0, 1)");
+        Require(EvalFraction is >= 0 and < 1, nameof(EvalFraction), "must lie in [0, 1)");
         Require(LogEvery > 0, nameof(LogEvery), "must be positive");
         Require(SaveEvery >= 0, nameof(SaveEvery), "must be 0 (only at the end) or positive");
         Require(Threads >= 0, nameof(Threads), "must be 0 (libtorch default) or positive");

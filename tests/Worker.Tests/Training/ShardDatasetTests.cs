@@ -70,6 +70,26 @@ public class ShardDatasetTests
     }
 
     [Fact]
+    public void LoadWithHoldOut_single_shard_holds_out_its_last_sequences()
+    {
+        var directory = SyntheticShards.WriteDirectory(Path.Combine(Path.GetTempPath(), "bertsl-holdout-" + Guid.NewGuid()), shards: 1, perShard: 20, seed: 1);
+        try
+        {
+            var all = ShardDataset.Load(directory);
+            var (train, eval) = ShardDataset.LoadWithHoldOut(directory, 0.1);
+
+            Assert.Equal(18, train.Count);
+            Assert.Equal(2, eval!.Count);
+            Assert.Equal(all.Collate([18, 19], padId: 0).InputIds, eval.Collate([0, 1], padId: 0).InputIds);
+            Assert.Throws<ArgumentOutOfRangeException>(() => train.Collate([18], padId: 0));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Load_missing_directory_throws_clear_error()
     {
         var error = Assert.Throws<DirectoryNotFoundException>(() => ShardDataset.Load("/no/such/shards"));
