@@ -66,7 +66,8 @@ public sealed class TrainingMessageHandler(
         try
         {
             await runner.RunAsync(ready, status, message.DequeueCount, cancel.Token);
-            await lease.CompleteAsync(stoppingToken);
+            // Not cancellable: the job is done, and a stop now would only cause a needless redelivery.
+            await lease.CompleteAsync(CancellationToken.None);
         }
         catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested)
         {
@@ -114,8 +115,8 @@ public sealed class TrainingMessageHandler(
     {
         await jobs.FailAsync(jobId, reason, cancellationToken);
         logger.LogError("Job {JobId} failed, moving its message to the poison queue: {Reason}", jobId, reason);
-        await PoisonAsync(lease, text, cancellationToken);
         runner.DeleteLocalFiles(jobId);
+        await PoisonAsync(lease, text, cancellationToken);
     }
 
     /// <summary>Copies the message to the poison queue, then deletes it: a crash in between leaves a copy, never no message.</summary>

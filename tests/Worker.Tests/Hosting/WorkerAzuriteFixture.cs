@@ -146,7 +146,9 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+// Not beside other tests: the worker sets libtorch's thread count, which is process-wide, and a test comparing two runs
+// bit for bit (TrainerTests) fails when the count changes between them.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class WorkerAzuriteCollection : ICollectionFixture<WorkerAzuriteFixture>
 {
     /// <summary>The tests share one Azurite and its queues, so they run one after another.</summary>
