@@ -1,1 +1,7 @@
-Console.WriteLine("BertServerless worker: not implemented yet.");
+using BertServerless.Worker.Hosting;
+using Microsoft.Extensions.Hosting;
+
+// appsettings.json sits beside the binary, whatever directory the container or a shell starts it from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Services.AddTrainingWorker(builder.Configuration);
+await builder.Build().RunAsync();

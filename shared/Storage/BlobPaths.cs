@@ -31,4 +31,16 @@ public static class BlobPaths
     public static string ChunkMarker(string jobId, int chunkIndex) => $"{ChunksPrefix(jobId)}chunk-{chunkIndex:D5}.json";
 
     public const string ChunkMarkerExtension = ".json";
+
+    /// <summary>Checkpoints container: a resumable checkpoint written at an intermediate optimizer step.</summary>
+    public static string StepCheckpoint(string jobId, int step) => $"{jobId}/step-{step:D6}/";
+
+    /// <summary>Checkpoints container: the trained model in Hugging Face layout.</summary>
+    public static string FinalCheckpoint(string jobId) => $"{jobId}/final/";
+
+    /// <summary>Checkpoints container: names the newest complete checkpoint; written after all of its files.</summary>
+    public static string LatestCheckpoint(string jobId) => $"{jobId}/latest.json";
+
+    /// <summary>Checkpoints container: held-out metrics before and after training.</summary>
+    public static string Eval(string jobId) => $"{jobId}/eval.json";
 }

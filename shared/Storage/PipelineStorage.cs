@@ -26,6 +26,7 @@ public sealed class PipelineStorage(BlobServiceClient blobs, QueueServiceClient 
     public QueueClient PrepChunks => queues.GetQueueClient(StorageNames.PrepChunksQueue);
     public QueueClient PrepChunksPoison => queues.GetQueueClient(StorageNames.PoisonQueue(StorageNames.PrepChunksQueue));
     public QueueClient TrainingJobs => queues.GetQueueClient(StorageNames.TrainingJobsQueue);
+    public QueueClient TrainingJobsPoison => queues.GetQueueClient(StorageNames.PoisonQueue(StorageNames.TrainingJobsQueue));
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

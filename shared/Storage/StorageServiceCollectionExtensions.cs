@@ -14,6 +14,8 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddBertStorage(this IServiceCollection services, IConfiguration configuration)
     {
+        // Idempotent: a host running both the prep services and the training worker (bertsl run) registers storage twice.
+        if (services.Any(d => d.ServiceType == typeof(PipelineStorage))) return services;
         var section = configuration.GetSection(StorageNames.Connection);
         services.AddAzureClients(clients =>
         {

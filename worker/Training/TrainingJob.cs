@@ -28,7 +28,8 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
             : ShardDataset.LoadWithHoldOut(ShardsDirectory, options.EvalFraction);
         var vocabSize = VocabularyCheck.Check(VocabPath, train.Metadata);
 
-        var model = LoadModel(vocabSize, options.Seed);
+        // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
+        using var model = LoadModel(vocabSize, options.Seed);
         HfCheckpoint.CheckVocabulary(model.Config, VocabPath);
         model.to(TrainingDevice.Resolve(options.Device));
 

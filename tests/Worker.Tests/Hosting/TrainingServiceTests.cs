@@ -1,0 +1,169 @@
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Queues.Models;
+using BertServerless.Shared.Contracts;
+using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Storage;
+using BertServerless.Tests;
+using BertServerless.Worker.Checkpoints;
+using BertServerless.Worker.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BertServerless.Worker.Tests.Hosting;
+
+/// <summary>The whole pipeline on a real Azurite: upload → local Functions runner → training worker → checkpoints.</summary>
+[Collection(WorkerAzuriteCollection.Name)]
+public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly byte[] Meditations = File.ReadAllBytes(TestData.Meditations);
+
+    public Task InitializeAsync() => azurite.ClearTrainingQueuesAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task TrainingService_uploadedBook_succeedsWithHfCheckpointLatestAndEval()
+    {
+        var jobId = await azurite.UploadAsync("worker-meditations.txt", Meditations);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Equal(BlobPaths.FinalCheckpoint(jobId), status.Result!.CheckpointPrefix);
+        Assert.NotNull(status.Result.EvalBefore?["mlm_loss"]);
+        Assert.NotNull(status.Result.EvalAfter?["mlm_loss"]);
+        Assert.Equal(6, status.Progress!.Step);
+        Assert.NotNull(status.Progress.Loss);
+        Assert.Null(status.Error);
+
+        var blobs = await azurite.CheckpointBlobsAsync(jobId);
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json" })
+            Assert.Contains("final/" + file, blobs);
+        Assert.DoesNotContain("final/optimizer.safetensors", blobs);
+        Assert.Contains("step-000003/optimizer.safetensors", blobs);
+        Assert.Contains("step-000003/trainer_state.json", blobs);
+        Assert.Contains("eval.json", blobs);
+
+        var latest = LatestCheckpoint.Parse(await DownloadTextAsync(BlobPaths.LatestCheckpoint(jobId)), "latest.json");
+        Assert.True(latest.Final);
+        Assert.Equal(BlobPaths.FinalCheckpoint(jobId), latest.Prefix);
+        var eval = JsonNode.Parse(await DownloadTextAsync(BlobPaths.Eval(jobId)))!;
+        Assert.NotNull(eval["before"]?["perplexity"]);
+
+        var local = Path.Combine(azurite.CacheDirectory, "loaded-" + jobId);
+        await BlobMirror.DownloadFolderAsync(azurite.Storage.Checkpoints, BlobPaths.FinalCheckpoint(jobId), local, new HashSet<string>(), CancellationToken.None);
+        using var model = HfCheckpoint.Load(local);
+        Assert.Equal(128, model.Config.HiddenSize);
+        Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "the job's local files are removed once it succeeded");
+    }
+
+    [Fact]
+    public async Task TrainingService_sameMessageDeliveredTwice_trainsOnce()
+    {
+        var jobId = await azurite.UploadAsync("worker-twice.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(worker: false), async () => await azurite.StateAsync(jobId) == JobState.ReadyForTraining);
+        var message = Assert.Single((await azurite.Storage.TrainingJobs.PeekMessagesAsync(32)).Value).Body.ToString();
+        await azurite.Storage.TrainingJobs.SendMessageAsync(message);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Equal(JobState.Succeeded, status.State);
+        Assert.Single(status.History, e => e.Message.StartsWith("Training attempt", StringComparison.Ordinal));
+        Assert.Contains(azurite.Logs.Lines, l => l.Contains($"Job {jobId} is already Succeeded; deleting the repeated message", StringComparison.Ordinal));
+        Assert.Empty(await azurite.PoisonedAsync());
+    }
+
+    [Fact]
+    public async Task TrainingService_malformedMessage_movesItToPoisonSayingWhy()
+    {
+        const string malformed = "{\"jobId\":\"x\",\"shards\":\"many\"}";
+        await azurite.Storage.TrainingJobs.SendMessageAsync(malformed);
+
+        // Poisoning is a copy then a delete: wait for both.
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => (await azurite.PoisonedAsync()).Contains(malformed) && await azurite.TrainingMessagesAsync() == 0, seconds: 30);
+
+        Assert.Contains(azurite.Logs.Lines, l => l.StartsWith("Error:", StringComparison.Ordinal) && l.Contains("is not a valid ShardsReady", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TrainingService_missingBaseModel_failsJobAfterMaxDequeueAndPoisonsMessage()
+    {
+        var metadata = new Dictionary<string, string> { ["basemodel"] = "no-such-job/final" };
+        var jobId = await azurite.UploadAsync("worker-no-base.txt", Meditations, metadata);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(),
+            async () => await azurite.IsFinishedAsync(jobId) && (await azurite.PoisonedAsync()).Count > 0 && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.StartsWith("Training failed 2 time(s); last error: Base model 'no-such-job/final' was not found", status.Error);
+        Assert.Contains(status.History, e => e.Message.StartsWith("Training attempt 1 of 2 failed, retrying", StringComparison.Ordinal));
+        Assert.Equal(jobId, WorkerAzuriteFixture.Parse(Assert.Single(await azurite.PoisonedAsync())).JobId);
+        Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "a failed job's local files are removed too");
+    }
+
+    [Fact]
+    public async Task TrainingService_redeliveredAfterStepCheckpoint_resumesAndEndsWithSameModel()
+    {
+        var jobId = await azurite.UploadAsync("worker-resume.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+        var uninterrupted = await DownloadBytesAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors");
+        var message = MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0));
+        // As if the first run had stopped after uploading step 3: no final model, latest.json at step 3, job still waiting.
+        await RewindToStepAsync(jobId, 3);
+        await azurite.Storage.TrainingJobs.SendMessageAsync(message);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false), () => azurite.IsFinishedAsync(jobId));
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Contains(status.History, e => e.Message.EndsWith($"resuming from {BlobPaths.StepCheckpoint(jobId, 3)} (step 3)", StringComparison.Ordinal));
+        Assert.Equal(6, status.Progress!.Step);
+        Assert.Equal(uninterrupted, await DownloadBytesAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors"));
+    }
+
+    [Fact]
+    public async Task MessageLease_heldPastVisibilityTimeout_keepsMessageHiddenThenDeletes()
+    {
+        var queue = azurite.Storage.TrainingJobs;
+        await queue.SendMessageAsync("lease");
+        QueueMessage message = (await queue.ReceiveMessageAsync(TimeSpan.FromSeconds(1))).Value;
+
+        await using (var lease = MessageLease.Start(queue, message, TimeSpan.FromSeconds(1), TimeProvider.System, NullLogger.Instance))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+            Assert.Null((await queue.ReceiveMessageAsync()).Value);
+            Assert.False(lease.Lost.IsCancellationRequested);
+            Assert.NotEqual(message.PopReceipt, lease.PopReceipt);
+            await lease.CompleteAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(0, await azurite.TrainingMessagesAsync());
+    }
+
+    private async Task RewindToStepAsync(string jobId, int step)
+    {
+        await foreach (var blob in azurite.Storage.Checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = BlobPaths.FinalCheckpoint(jobId) }))
+            await azurite.Storage.Checkpoints.DeleteBlobAsync(blob.Name);
+        await azurite.Storage.Checkpoints.DeleteBlobAsync(BlobPaths.Eval(jobId));
+        var latest = new LatestCheckpoint(BlobPaths.StepCheckpoint(jobId, step), step, 6, Final: false, DateTimeOffset.UtcNow);
+        await azurite.Storage.Checkpoints.GetBlobClient(BlobPaths.LatestCheckpoint(jobId)).UploadAsync(BinaryData.FromString(latest.ToJson()), overwrite: true);
+
+        var finished = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        var waiting = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
+        waiting.Training = finished.Training;
+        waiting.MoveTo(JobState.ReadyForTraining, "Rewound by the test.", DateTimeOffset.UtcNow);
+        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(waiting.ToJson()), overwrite: true);
+    }
+
+    private async Task<byte[]> DownloadBytesAsync(string name)
+        => (await azurite.Storage.Checkpoints.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray();
+
+    private async Task<string> DownloadTextAsync(string name)
+        => (await azurite.Storage.Checkpoints.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
+}

@@ -1,0 +1,128 @@
+using Azure.Storage.Queues.Models;
+using BertServerless.Shared.Contracts;
+using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BertServerless.Worker.Hosting;
+
+/// <summary>
+/// Decides what one <see cref="ShardsReady"/> delivery means and settles it: a malformed message goes to the poison
+/// queue; a finished job is acknowledged without training; a message received too often fails its job and is
+/// poisoned; otherwise the job trains under a <see cref="MessageLease"/>, and the message is deleted only after the
+/// final checkpoint is stored, or made visible again after a failure so that a later delivery retries.
+/// </summary>
+public sealed class TrainingMessageHandler(
+    PipelineStorage storage,
+    JobStatusStore jobs,
+    TrainingJobRunner runner,
+    IOptions<TrainingWorkerOptions> options,
+    TimeProvider time,
+    ILogger<TrainingMessageHandler> logger)
+{
+    public async Task HandleAsync(QueueMessage message, CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        await using var lease = MessageLease.Start(storage.TrainingJobs, message, settings.VisibilityTimeout, time, logger);
+        var text = message.Body.ToString();
+
+        ShardsReady ready;
+        try
+        {
+            ready = MessageJson.Parse<ShardsReady>(text);
+            if (!JobIds.IsValid(ready.JobId)) throw new InvalidDataException($"'{ready.JobId}' is not a job id.");
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogError("Message {MessageId} is not a valid {Message}, moving it to the poison queue: {Reason}", message.MessageId, nameof(ShardsReady), e.Message);
+            await PoisonAsync(lease, text, stoppingToken);
+            return;
+        }
+
+        var status = await jobs.GetAsync(ready.JobId, stoppingToken);
+        if (status is null)
+        {
+            logger.LogError("Message {MessageId} names job {JobId}, which has no status; moving it to the poison queue", message.MessageId, ready.JobId);
+            await PoisonAsync(lease, text, stoppingToken);
+            return;
+        }
+        if (status.IsFinished)
+        {
+            // At-least-once delivery: a copy of a message whose job is done is acknowledged, not trained again.
+            logger.LogInformation("Job {JobId} is already {State}; deleting the repeated message {MessageId}", ready.JobId, status.State, message.MessageId);
+            await lease.CompleteAsync(stoppingToken);
+            return;
+        }
+        if (message.DequeueCount > settings.MaxDequeueCount)
+        {
+            // Earlier receivers died without recording an outcome (killed, out of memory, timed out).
+            var reason = $"Training gave up after {settings.MaxDequeueCount} attempt(s); last error: {status.Error ?? "none recorded (the worker stopped or was stopped mid-training)"}";
+            await GiveUpAsync(lease, ready.JobId, text, reason, stoppingToken);
+            return;
+        }
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+        try
+        {
+            await runner.RunAsync(ready, status, message.DequeueCount, cancel.Token);
+            // Not cancellable: the job is done, and a stop now would only cause a needless redelivery.
+            await lease.CompleteAsync(CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested)
+        {
+            logger.LogWarning("Job {JobId}: stopped training, message {MessageId} is no longer ours", ready.JobId, message.MessageId);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: hand the message back at once; the next delivery resumes from latest.json.
+            logger.LogInformation("Job {JobId}: worker stopping; message {MessageId} returned to the queue", ready.JobId, message.MessageId);
+            await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            await RetryOrGiveUpAsync(lease, message, ready.JobId, text, e, stoppingToken);
+        }
+    }
+
+    private async Task RetryOrGiveUpAsync(MessageLease lease, QueueMessage message, string jobId, string text, Exception error, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (message.DequeueCount >= settings.MaxDequeueCount)
+        {
+            logger.LogError(error, "Job {JobId}: attempt {Attempt} of {Max} failed; giving up", jobId, message.DequeueCount, settings.MaxDequeueCount);
+            await GiveUpAsync(lease, jobId, text, $"Training failed {message.DequeueCount} time(s); last error: {error.Message}", cancellationToken);
+            return;
+        }
+
+        logger.LogWarning(error, "Job {JobId}: attempt {Attempt} of {Max} failed; retrying in {Delay}", jobId, message.DequeueCount, settings.MaxDequeueCount, settings.RetryDelay);
+        try
+        {
+            await jobs.UpdateAsync(jobId, status =>
+            {
+                status.Error = error.Message;
+                status.Note($"Training attempt {message.DequeueCount} of {settings.MaxDequeueCount} failed, retrying: {error.Message}", jobs.Now);
+            }, cancellationToken);
+        }
+        finally
+        {
+            // Even if the status cannot be written, the message must come back for the retry.
+            await lease.AbandonAsync(settings.RetryDelay, cancellationToken);
+        }
+    }
+
+    private async Task GiveUpAsync(MessageLease lease, string jobId, string text, string reason, CancellationToken cancellationToken)
+    {
+        await jobs.FailAsync(jobId, reason, cancellationToken);
+        logger.LogError("Job {JobId} failed, moving its message to the poison queue: {Reason}", jobId, reason);
+        runner.DeleteLocalFiles(jobId);
+        await PoisonAsync(lease, text, cancellationToken);
+    }
+
+    /// <summary>Copies the message to the poison queue, then deletes it: a crash in between leaves a copy, never no message.</summary>
+    private async Task PoisonAsync(MessageLease lease, string text, CancellationToken cancellationToken)
+    {
+        await storage.TrainingJobsPoison.SendMessageAsync(text, cancellationToken);
+        await lease.CompleteAsync(cancellationToken);
+    }
+}

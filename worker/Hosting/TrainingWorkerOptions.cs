@@ -1,0 +1,63 @@
+namespace BertServerless.Worker.Hosting;
+
+/// <summary>
+/// How the worker host takes jobs from <c>training-jobs</c> and where it keeps their files; bound from section
+/// <see cref="SectionName"/>. What to train (preset, epochs, …) is not here: each job carries it in its status.
+/// </summary>
+public sealed class TrainingWorkerOptions
+{
+    public const string SectionName = "TrainingWorker";
+
+    /// <summary>How long a received message stays hidden; renewed every third of it for as long as the job runs.</summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Wait between polls of an empty queue.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A message received this often without success goes to <c>training-jobs-poison</c> and its job fails.</summary>
+    public int MaxDequeueCount { get; set; } = 3;
+
+    /// <summary>After a failed attempt, the message becomes visible again after this long.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Least time between two progress writes to <c>status.json</c>: each is a read and a write of the blob.</summary>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Stop the process once the queue is empty. A Container Apps job execution is started per message and billed
+    /// while it runs, so the container exits when its work is done; in-process hosts keep polling.
+    /// </summary>
+    public bool ExitWhenIdle { get; set; }
+
+    /// <summary>Local folder for shards, downloaded models and outputs, one subfolder per job, removed when the job succeeds.</summary>
+    public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "bertsl-worker");
+
+    /// <summary><c>auto</c> (CUDA when present, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>bfloat16 forward and backward with fp32 master weights; CUDA only, and worth it on Ampere or newer.</summary>
+    public bool Bf16 { get; set; }
+
+    /// <summary>CPU threads for libtorch; 0 leaves its default.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Optimizer steps between progress reports (the trainer's log interval).</summary>
+    public int LogEvery { get; set; } = 10;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
+    public void Validate()
+    {
+        Require(VisibilityTimeout >= TimeSpan.FromSeconds(1) && VisibilityTimeout <= TimeSpan.FromDays(7), nameof(VisibilityTimeout), "must lie between 1 second and 7 days (the queue's limits)");
+        Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), "must be positive");
+        Require(MaxDequeueCount >= 1, nameof(MaxDequeueCount), "must be at least 1");
+        Require(RetryDelay >= TimeSpan.Zero && RetryDelay <= TimeSpan.FromDays(7), nameof(RetryDelay), "must lie between 0 and 7 days");
+        Require(StatusInterval >= TimeSpan.Zero, nameof(StatusInterval), "must not be negative");
+        Require(!string.IsNullOrWhiteSpace(CacheDirectory), nameof(CacheDirectory), "must be set");
+        Require(LogEvery >= 1, nameof(LogEvery), "must be at least 1");
+    }
+
+    private static void Require(bool condition, string name, string rule)
+    {
+        if (!condition) throw new ArgumentException($"{SectionName}:{name} {rule}.");
+    }
+}

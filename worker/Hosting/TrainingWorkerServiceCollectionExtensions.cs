@@ -1,0 +1,30 @@
+using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace BertServerless.Worker.Hosting;
+
+/// <summary>Registers the training worker, for the container's entry point and for in-process hosts such as <c>bertsl run</c>.</summary>
+public static class TrainingWorkerServiceCollectionExtensions
+{
+    /// <summary>
+    /// <see cref="TrainingService"/> and what it needs: the <c>BertStorage</c> clients and the job status store (shared
+    /// with the prep services when those are registered too), and <see cref="TrainingWorkerOptions"/> from
+    /// section <see cref="TrainingWorkerOptions.SectionName"/>.
+    /// </summary>
+    public static IServiceCollection AddTrainingWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddBertStorage(configuration);
+        services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.SectionName);
+        services.AddOptions<TrainingJobOptions>().BindConfiguration(TrainingJobOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<CheckpointStore>();
+        services.TryAddSingleton<TrainingJobRunner>();
+        services.TryAddSingleton<TrainingMessageHandler>();
+        services.AddHostedService<TrainingService>();
+        return services;
+    }
+}
