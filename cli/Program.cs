@@ -3,6 +3,7 @@ using BertServerless.Cli.Commands;
 
 var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + NSP) on your own books")
 {
+    RunCommand.Create(),
     PrepCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),
