@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using BertServerless.Cli.Local;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
@@ -105,6 +106,8 @@ public static class RunCommand
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [StorageNames.Connection] = connection });
         // The console belongs to the progress display; the services' own logs only speak up for problems.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The SDK logs every expected 404 (a status or checkpoint pointer not written yet) as a warning.
+        builder.Logging.AddFilter("Azure", LogLevel.Error);
         builder.Services.AddLocalFunctions(builder.Configuration);
         builder.Services.AddTrainingWorker(builder.Configuration);
         return builder.Build();
@@ -113,7 +116,7 @@ public static class RunCommand
     private static void PrintEvaluation(TrainingResult? result)
     {
         if (result?.EvalBefore is not { } before || result.EvalAfter is not { } after) return;
-        var table = new Table().AddColumns("held-out shards", "before", "after");
+        var table = new Table().AddColumns("held-out sequences", "before", "after");
         foreach (var metric in new[] { "mlm_loss", "perplexity", "mlm_accuracy", "nsp_loss", "nsp_accuracy", "sequences" })
             table.AddRow(metric, Format(before[metric]), Format(after[metric]));
         AnsiConsole.Write(table);
@@ -126,7 +129,7 @@ public static class RunCommand
     private static async Task<string> DownloadAsync(BlobContainerClient checkpoints, string prefix, string directory, CancellationToken cancellationToken)
     {
         prefix = prefix.TrimEnd('/') + "/";
-        await foreach (var blob in checkpoints.GetBlobsAsync(prefix: prefix, cancellationToken: cancellationToken))
+        await foreach (var blob in checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {
             var path = Path.Combine(directory, blob.Name[prefix.Length..]);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
