@@ -26,7 +26,7 @@ public static class PrepCommand
         var dupeFactor = new Option<int>("--dupe-factor") { Description = "Independent maskings written per pair", DefaultValueFactory = _ => defaults.DupeFactor };
         var seed = new Option<int>("--seed") { Description = "Seed: same book, options and seed give identical shards", DefaultValueFactory = _ => defaults.Seed };
         var shardSize = new Option<int>("--shard-size") { Description = "Sequences per shard (about)", DefaultValueFactory = _ => defaults.ShardSize };
-        var layout = new Option<BookLayout>("--layout") { Description = "auto, line-per-paragraph or blank-line-separated paragraphs", DefaultValueFactory = _ => defaults.Layout };
+        var layout = new Option<BookLayout>("--layout") { Description = "Auto (detect), LinePerParagraph or BlankLineSeparated (hard-wrapped lines, blank line between paragraphs)", DefaultValueFactory = _ => defaults.Layout };
         var encoding = new Option<string>("--encoding") { Description = $"Text encoding: {string.Join(", ", TextEncodings.Names)}", DefaultValueFactory = _ => defaults.Encoding };
 
         var command = new Command("prep", "Split a book into NSP pairs and write masked, tokenized safetensors shards")
