@@ -1,0 +1,24 @@
+using System.Text.Json.Nodes;
+
+namespace BertServerless.Cli.Tests;
+
+/// <summary>The README's first command, for real: Azurite, the prep functions, the worker, a trained checkpoint.</summary>
+public class RunCommandTests
+{
+    [Fact]
+    public async Task Run_sample_book_ends_with_a_downloaded_hugging_face_checkpoint()
+    {
+        var work = Directory.CreateTempSubdirectory("bertsl-run-").FullName;
+        var result = await Bertsl.RunAsync(work, TimeSpan.FromMinutes(10), "run", "--set", "maxsteps=8", "--set", "saveevery=4");
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("Succeeded", result.Stdout);
+        Assert.Contains("mlm_loss", result.Stdout);
+        var final = Assert.Single(Directory.GetDirectories(Path.Combine(work, "out"))) + "/final";
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json" })
+            Assert.True(File.Exists(Path.Combine(final, file)), $"{file} missing in {final}");
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(final, "config.json")))!;
+        Assert.Equal("BertForPreTraining", config["architectures"]![0]!.GetValue<string>());
+        Assert.Equal(128, config["hidden_size"]!.GetValue<int>());
+    }
+}
