@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using BertServerless.Shared.Shards;
+using BertServerless.Shared.Tokenization;
 
 namespace BertServerless.Worker.Training;
 
@@ -9,21 +8,16 @@ namespace BertServerless.Worker.Training;
 /// </summary>
 public static class DefaultVocabulary
 {
-    private const string ResourceName = "bert-base-uncased-vocab.txt";
-
     /// <summary>Writes the vocabulary to the temp folder (once per content hash) and returns its path.</summary>
     public static string FilePath()
     {
-        using var stream = typeof(ShardFormat).Assembly.GetManifestResourceStream(ResourceName)
-                           ?? throw new InvalidOperationException($"The shared library lacks its embedded {ResourceName}.");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        var bytes = buffer.ToArray();
-        var path = Path.Combine(Path.GetTempPath(), $"bertsl-vocab-{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}.txt");
+        var vocabulary = BertTokenization.Default;
+        var path = Path.Combine(Path.GetTempPath(), $"bertsl-vocab-{vocabulary.VocabSha256[..16]}.txt");
         if (!File.Exists(path))
         {
+            // Written aside and moved, so a concurrent reader never sees half a file.
             var partial = path + "." + Environment.ProcessId;
-            File.WriteAllBytes(partial, bytes);
+            File.WriteAllBytes(partial, vocabulary.VocabBytes.ToArray());
             File.Move(partial, path, overwrite: true);
         }
         return path;
