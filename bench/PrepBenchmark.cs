@@ -28,7 +28,7 @@ public static class PrepBenchmark
             Console.WriteLine($"bertsl encode only : {encode.MBps,7:F2} MB/s  {encode.TokensPerSecond / 1e6,6:F2} M tokens/s");
 
             var prep = await MeasurePrepAsync(tokenizer, options, corpus, new DirectoryShardSink(Path.Combine(workDir, "shards")));
-            Console.WriteLine($"bertsl whole prep  : {prep.MBps,7:F2} MB/s  {prep.TokensPerSecond / 1e6,6:F2} M tokens/s  ({prep.Seconds:F1} s)");
+            Console.WriteLine($"bertsl whole prep  : {prep.MBps,7:F2} MB/s  {prep.TokensPerSecond / 1e6,6:F2} M tokens/s written to shards ({prep.Seconds:F1} s)");
 
             var hf = MeasureHuggingFace(repo, corpus);
             if (hf is not null)
