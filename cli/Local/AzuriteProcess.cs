@@ -93,12 +93,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
     private static async Task<string> InstallAsync(string toolsDirectory, CancellationToken cancellationToken)
     {
         var entry = Path.Combine(toolsDirectory, "node_modules", "azurite", "dist", "src", "azurite.js");
-        if (File.Exists(entry)) return entry;
+        // npm writes the entry file before it has finished the install: only this marker, written after, means done.
+        var installed = Path.Combine(toolsDirectory, $".azurite-{Version}.installed");
+        if (File.Exists(installed)) return entry;
 
         Directory.CreateDirectory(toolsDirectory);
         // Test runs in parallel processes share the folder: one installs, the others wait for its lock.
         await using var installLock = await LockAsync(Path.Combine(toolsDirectory, ".install.lock"), cancellationToken);
-        if (File.Exists(entry)) return entry;
+        if (File.Exists(installed)) return entry;
 
         var npm = new ProcessStartInfo("npm")
         {
@@ -112,6 +114,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0 || !File.Exists(entry))
             throw new InvalidOperationException($"npm install azurite@{Version} failed (exit {process.ExitCode}): {await stderr}{await stdout}");
+        await File.WriteAllTextAsync(installed, Version, cancellationToken);
         return entry;
     }
 
