@@ -44,6 +44,13 @@ public sealed class TrainingService(
         {
             logger.LogInformation("Training worker stopped");
         }
+        catch (Exception e)
+        {
+            // Storage unreachable or misconfigured at start: a non-zero exit lets the container platform see the failure and retry.
+            logger.LogCritical(e, "Training worker cannot use its storage account ({Connection} settings); stopping", StorageNames.Connection);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
     }
 
     /// <summary>Receives and handles one message; false when the queue had none. Storage errors are logged and polled past.</summary>
