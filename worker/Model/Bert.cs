@@ -333,7 +333,7 @@ public sealed class BertForPreTraining : Module<BertInputs, BertPreTrainingOutpu
         if (MaskedOnlyLogits && labels is not null)
         {
             var flat = labels.reshape(-1); // (B*T)
-            var rows = flat.ne(IgnoreIndex).nonzero().squeeze(1); // (M)
+            var rows = inputs.PredictedPositions ?? flat.ne(IgnoreIndex).nonzero().squeeze(1); // (M)
             sequence = sequence.reshape(-1, sequence.shape[2]).index_select(0, rows); // (M, H)
             labels = predictionLabels = flat.index_select(0, rows); // (M)
         }

@@ -12,4 +12,5 @@ public sealed record BertInputs(
     torch.Tensor TokenTypeIds,
     torch.Tensor AttentionMask,
     torch.Tensor? Labels = null,
-    torch.Tensor? NextSentenceLabel = null);
+    torch.Tensor? NextSentenceLabel = null,
+    torch.Tensor? PredictedPositions = null);

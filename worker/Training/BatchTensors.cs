@@ -1,3 +1,4 @@
+using BertServerless.Shared.Shards;
 using BertServerless.Worker.Model;
 using static TorchSharp.torch;
 
@@ -14,6 +15,16 @@ public static class BatchTensors
             tensor(batch.TokenTypeIds, shape, device: device),
             tensor(batch.AttentionMask, shape, device: device),
             tensor(batch.Labels, shape, device: device),
-            tensor(batch.NextSentenceLabel, [batch.Size], device: device));
+            tensor(batch.NextSentenceLabel, [batch.Size], device: device),
+            tensor(PredictedPositions(batch), device: device));
+    }
+
+    private static long[] PredictedPositions(Batch batch)
+    {
+        var positions = new long[batch.PredictedTokens];
+        var next = 0;
+        for (var i = 0; i < batch.Labels.Length; i++)
+            if (batch.Labels[i] != ShardFormat.IgnoreLabel) positions[next++] = i;
+        return positions;
     }
 }

@@ -122,6 +122,23 @@ public class BertForPreTrainingTests
     }
 
     [Fact]
+    public void Forward_hostPredictedPositions_sameAsFindingThemOnDevice()
+    {
+        manual_seed(0);
+        var config = Tiny();
+        using var model = new BertForPreTraining(config);
+        model.eval();
+        var inputs = Batch(new Generator(1), config);
+
+        var found = model.call(inputs);
+        var given = model.call(inputs with { PredictedPositions = tensor(new long[] { 1, 4, 18, 23 }) }); // rows 0, 0, 1, 2 of width 10
+
+        Assert.Equal(found.PredictionLabels!.data<long>().ToArray(), given.PredictionLabels!.data<long>().ToArray());
+        Assert.Equal(found.MlmLoss!.item<float>(), given.MlmLoss!.item<float>());
+        Assert.True(allclose(found.PredictionLogits, given.PredictionLogits, rtol: 0, atol: 0));
+    }
+
+    [Fact]
     public void Forward_noLabels_returnsFullLogitsAndNoLoss()
     {
         manual_seed(0);
