@@ -19,6 +19,15 @@ public sealed class BuildShards(ChunkShardBuilder builder, ILogger<BuildShards> 
         CancellationToken cancellationToken)
     {
         logger.LogInformation("Chunk message received (attempt {Attempt}): {Message}", dequeueCount, message);
-        await builder.BuildAsync(message, cancellationToken);
+        try
+        {
+            await builder.BuildAsync(message, cancellationToken);
+        }
+        catch (Exception e) when (dequeueCount >= StorageNames.PrepChunksMaxDequeueCount && e is not OperationCanceledException)
+        {
+            // The host poisons the message after this throw; the job must say so too.
+            await builder.RecordGivenUpAsync(message, dequeueCount, e, cancellationToken);
+            throw;
+        }
     }
 }

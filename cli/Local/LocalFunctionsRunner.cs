@@ -92,6 +92,7 @@ public sealed class LocalFunctionsRunner(
             {
                 logger.LogError(e, "Chunk message {MessageId} failed {Attempts} times; moving it to {Queue}",
                     message.MessageId, message.DequeueCount, storage.PrepChunksPoison.Name);
+                await builder.RecordGivenUpAsync(text, message.DequeueCount, e, cancellationToken);
                 await storage.PrepChunksPoison.SendMessageAsync(text, cancellationToken);
                 await storage.PrepChunks.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
             }

@@ -1,3 +1,5 @@
+using BertServerless.Shared.Storage;
+
 namespace BertServerless.Cli.Local;
 
 /// <summary>
@@ -12,7 +14,7 @@ public sealed class LocalRunnerOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>host.json maxDequeueCount: a message that failed this often goes to the poison queue.</summary>
-    public int MaxDequeueCount { get; set; } = 5;
+    public int MaxDequeueCount { get; set; } = StorageNames.PrepChunksMaxDequeueCount;
 
     /// <summary>How long a received message stays hidden from other readers while it is processed.</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(10);

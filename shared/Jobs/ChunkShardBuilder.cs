@@ -63,4 +63,27 @@ public sealed class ChunkShardBuilder(
 
         await finisher.TryFinishAsync(message.JobId, message.ChunkCount, metadata, cancellationToken);
     }
+
+    /// <summary>
+    /// The message's last attempt failed and it goes to the poison queue: record that in the job, where the user
+    /// looks, so the job does not sit in Preparing forever. A message too broken to name its job is only logged.
+    /// </summary>
+    public async Task RecordGivenUpAsync(string messageText, long attempts, Exception error, CancellationToken cancellationToken)
+    {
+        BookChunked message;
+        try
+        {
+            message = MessageJson.Parse<BookChunked>(messageText);
+        }
+        catch (InvalidDataException)
+        {
+            logger.LogError(error, "Unreadable {Queue} message given up: {Message}", StorageNames.PrepChunksQueue, messageText);
+            return;
+        }
+        var status = await jobs.GetAsync(message.JobId, cancellationToken);
+        if (status is null || status.IsFinished) return;
+        await jobs.FailAsync(message.JobId,
+            $"Chunk {message.ChunkIndex} of {message.ChunkCount} failed {attempts} times and was moved to " +
+            $"{StorageNames.PoisonQueue(StorageNames.PrepChunksQueue)}; last error: {error.Message}", cancellationToken);
+    }
 }

@@ -17,5 +17,11 @@ public static class StorageNames
     public const string PrepChunksQueue = "prep-chunks";
     public const string TrainingJobsQueue = "training-jobs";
 
+    /// <summary>
+    /// Attempts at a <c>prep-chunks</c> message before it moves to the poison queue. functions/host.json says the same
+    /// (extensions.queues.maxDequeueCount; a test keeps them equal): the last attempt records the failure in the job.
+    /// </summary>
+    public const int PrepChunksMaxDequeueCount = 5;
+
     public static string PoisonQueue(string queue) => $"{queue}-poison";
 }

@@ -133,6 +133,30 @@ public sealed class PipelineTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task BuildShards_chunkFailingEveryAttempt_failsTheJobAndLandsInPoisonQueue()
+    {
+        var (blob, jobId) = await azurite.UploadAsync("lost-chunk.txt", File.ReadAllBytes(TestData.Meditations));
+        await azurite.Intake.AcceptAsync(blob, CancellationToken.None);
+        // The chunk's text vanishes before it is built: every attempt fails, not for the book's fault.
+        await azurite.Storage.Shards.DeleteBlobAsync(BlobPaths.ChunkText(jobId, 0));
+
+        await azurite.RunUntilAsync(async () => (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.State == JobState.Failed);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Contains("Chunk 0 of 1 failed 2 times", status.Error);
+        Assert.Contains(StorageNames.PoisonQueue(StorageNames.PrepChunksQueue), status.Error);
+        Assert.Contains((await azurite.Storage.PrepChunksPoison.PeekMessagesAsync(32)).Value, m => m.Body.ToString().Contains(jobId));
+        Assert.Empty(await azurite.TrainingMessagesAsync(jobId));
+    }
+
+    [Fact]
+    public void HostJson_maxDequeueCount_matchesTheCodesAttempts()
+    {
+        var hostJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.RepoRoot, "functions", "host.json")))!;
+        Assert.Equal(StorageNames.PrepChunksMaxDequeueCount, hostJson["extensions"]!["queues"]!["maxDequeueCount"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task BuildShards_everyChunkTwiceAtOnce_sendsExactlyOneMessage()
     {
         var (blob, jobId) = await azurite.UploadAsync("race.txt", File.ReadAllBytes(TestData.Sherlock), new Dictionary<string, string> { ["chunkchars"] = "150000" });
