@@ -84,7 +84,7 @@ public sealed class JobFollower(JobStatusStore store, string jobId)
         _eventsShown = status.History.Count;
     }
 
-    private static string Describe(TrainingProgress p)
+    private static string Describe(JobProgress p)
         => $"step {p.Step}/{p.TotalSteps}"
            + (p.Loss is { } loss ? $" loss {loss:F3} (mlm {p.MlmLoss:F3}, nsp {p.NspLoss:F3})" : "")
            + (p.TokensPerSecond is { } tps ? $" {tps:N0} tok/s" : "")

@@ -39,7 +39,7 @@ public sealed class JobStatus
 
     public PrepStats? PrepStats { get; set; }
     public int? Shards { get; set; }
-    public TrainingProgress? Progress { get; set; }
+    public JobProgress? Progress { get; set; }
     public string? Error { get; set; }
     public TrainingResult? Result { get; set; }
 

@@ -42,7 +42,7 @@ public sealed class JobStatusStoreTests(AzuriteFixture azurite)
 
         await azurite.Jobs.UpdateAsync(jobId, s =>
         {
-            s.Progress = new TrainingProgress { Step = 10, TotalSteps = 100, Loss = 7.5, EtaSeconds = 90 };
+            s.Progress = new JobProgress { Step = 10, TotalSteps = 100, Loss = 7.5, EtaSeconds = 90 };
             s.Result = new TrainingResult { CheckpointPrefix = $"{jobId}/final/", EvalAfter = new() { ["mlm_accuracy"] = 0.42 } };
         }, CancellationToken.None);
 

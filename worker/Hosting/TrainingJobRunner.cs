@@ -9,7 +9,6 @@ using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StatusProgress = BertServerless.Shared.Jobs.TrainingProgress;
 
 namespace BertServerless.Worker.Hosting;
 
@@ -108,7 +107,7 @@ public sealed class TrainingJobRunner(
                 EvalBefore = eval["before"]?.DeepClone() as JsonObject,
                 EvalAfter = eval["after"]?.DeepClone() as JsonObject,
             };
-            status.Progress ??= new StatusProgress();
+            status.Progress ??= new JobProgress();
             status.Progress.Step = steps;
             status.Progress.TotalSteps = steps;
             status.Progress.EtaSeconds = 0;

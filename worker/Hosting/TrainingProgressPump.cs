@@ -1,8 +1,7 @@
 using System.Threading.Channels;
 using BertServerless.Shared.Jobs;
+using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
-using StatusProgress = BertServerless.Shared.Jobs.TrainingProgress;
-using TrainerProgress = BertServerless.Worker.Training.TrainingProgress;
 
 namespace BertServerless.Worker.Hosting;
 
@@ -11,9 +10,9 @@ namespace BertServerless.Worker.Hosting;
 /// each step checkpoint (then latest.json) and writes the progress into the job status, at most once per
 /// <c>StatusInterval</c>. Training never waits for storage; <see cref="CompleteAsync"/> waits for what is pending.
 /// </summary>
-public sealed class TrainingProgressPump : IProgress<TrainerProgress>, IAsyncDisposable
+public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDisposable
 {
-    private readonly Channel<TrainerProgress> _reports = Channel.CreateUnbounded<TrainerProgress>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<TrainingProgress> _reports = Channel.CreateUnbounded<TrainingProgress>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _jobId;
     private readonly JobStatusStore _jobs;
     private readonly CheckpointStore _checkpoints;
@@ -21,7 +20,7 @@ public sealed class TrainingProgressPump : IProgress<TrainerProgress>, IAsyncDis
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Task _pumping;
-    private TrainerProgress? _unwritten;
+    private TrainingProgress? _unwritten;
     private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
 
     public TrainingProgressPump(string jobId, JobStatusStore jobs, CheckpointStore checkpoints, TimeSpan statusInterval, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
@@ -39,7 +38,7 @@ public sealed class TrainingProgressPump : IProgress<TrainerProgress>, IAsyncDis
     public string? LastUploaded { get; private set; }
 
     /// <summary>Called on the training thread; only queues the report.</summary>
-    public void Report(TrainerProgress value) => _reports.Writer.TryWrite(value);
+    public void Report(TrainingProgress value) => _reports.Writer.TryWrite(value);
 
     /// <summary>Handles every report queued so far, then writes the latest progress if it was held back.</summary>
     public async Task CompleteAsync()
@@ -75,7 +74,7 @@ public sealed class TrainingProgressPump : IProgress<TrainerProgress>, IAsyncDis
         if (_unwritten is not null) await WriteProgressAsync(cancellationToken);
     }
 
-    private async Task UploadCheckpointAsync(TrainerProgress report, string directory, CancellationToken cancellationToken)
+    private async Task UploadCheckpointAsync(TrainingProgress report, string directory, CancellationToken cancellationToken)
     {
         try
         {
@@ -108,7 +107,7 @@ public sealed class TrainingProgressPump : IProgress<TrainerProgress>, IAsyncDis
     }
 
     /// <summary>The status's view of a report: the losses of the last log interval, throughput and time left.</summary>
-    public static StatusProgress ToStatus(TrainerProgress report) => new()
+    public static JobProgress ToStatus(TrainingProgress report) => new()
     {
         Step = report.Step,
         TotalSteps = report.TotalSteps,

@@ -1,7 +1,7 @@
 namespace BertServerless.Shared.Jobs;
 
-/// <summary>The worker's latest training report; losses are running means over its last log interval.</summary>
-public sealed class TrainingProgress
+/// <summary>Training progress as the job status shows it: the worker's latest report; losses are running means over its last log interval.</summary>
+public sealed class JobProgress
 {
     public long Step { get; set; }
     public long TotalSteps { get; set; }
