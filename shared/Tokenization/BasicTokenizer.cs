@@ -13,13 +13,15 @@ namespace BertServerless.Shared.Tokenization;
 /// Microsoft.ML.Tokenizers 2.0.1 has its own Bert normalizer and pre-tokenizer, but they differ from Hugging Face where
 /// books are concerned: <c>\n</c>, <c>\t</c>, <c>\r</c> are deleted instead of becoming spaces, so wrapped lines merge
 /// words (dotnet/machinelearning#7724); symbols such as <c>$ + = &lt; &gt; | ~ ^</c> and the backtick are dropped instead
-/// of becoming tokens (#7725); format characters (category Cf, e.g. the byte-order mark) are kept; spacing marks (Mc)
-/// are stripped; and the result is recomposed (NFC) after the accents are stripped. Those steps are internal to the
+/// of becoming tokens (#7725); a zero-width space splits a word where Hugging Face deletes it; and the text is recomposed
+/// (NFC) after the accents are stripped, so Korean becomes [UNK] instead of jamo pieces. Those steps are internal to the
 /// library, so they are redone here, step for step as in Python, and only the WordPiece matching is left to the library.
+/// Checked against a Python port of the Hugging Face code on both books and on every code point up to U+2FFFF: the only
+/// differences are characters whose Unicode category changed after Unicode 14 (Python 3.11).
 /// </remarks>
 internal static class BasicTokenizer
 {
-    /// <summary>The text's basic tokens joined by single spaces (no leading or trailing space guaranteed).</summary>
+    /// <summary>The text's basic tokens, separated by one or more spaces.</summary>
     public static string Run(ReadOnlySpan<char> text, bool lowerCase)
     {
         var output = new StringBuilder(text.Length + text.Length / 4 + 16);

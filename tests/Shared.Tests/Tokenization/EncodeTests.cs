@@ -57,6 +57,10 @@ public class EncodeTests
         Assert.Equal(expected, Tokens(text));
 
     [Fact]
+    public void Encode_hangul_stays_decomposed_into_jamo() =>
+        Assert.Equal("ᄒ ##ᅡ ##ᆫ ##ᄀ ##ᅮ ##ᆨ", Tokens("한국")); // NFD without recomposition, as Python leaves it
+
+    [Fact]
     public void Encode_cjk_ideographs_become_single_tokens() =>
         Assert.Equal("北 京 大 学 is in 中 国", Tokens("北京大学 is in 中国"));
 
@@ -104,7 +108,7 @@ public class EncodeTests
     }
 
     [Fact]
-    public void Encode_sherlock_every_token_is_a_wordpiece_of_its_text()
+    public void Encode_sherlock_gives_ordinary_tokens_and_readable_text()
     {
         var text = File.ReadAllText(TestData.Sherlock);
         var ids = Bert.Encode(text);
