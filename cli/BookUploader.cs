@@ -14,7 +14,8 @@ public static class BookUploader
         IReadOnlyDictionary<string, string> overrides, CancellationToken cancellationToken)
     {
         if (!book.Exists) throw new FileNotFoundException($"Book '{book.FullName}' does not exist.");
-        CheckOverrides(overrides);
+        // Checked here too, so a typo fails now instead of as a failed job later.
+        JobOverrides.ApplyAndValidate(overrides, new PrepOptions(), new TrainingJobOptions());
         var container = service.GetBlobContainerClient(StorageNames.BooksContainer);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await using var stream = book.OpenRead();
@@ -22,14 +23,5 @@ public static class BookUploader
             new BlobUploadOptions { Metadata = overrides.ToDictionary(), HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain" } },
             cancellationToken);
         return JobIds.For(blobName, uploaded.Value.ETag);
-    }
-
-    /// <summary>Applies the overrides to the defaults here, so a typo fails now instead of as a failed job later.</summary>
-    private static void CheckOverrides(IReadOnlyDictionary<string, string> overrides)
-    {
-        var (prep, training) = (new PrepOptions(), new TrainingJobOptions());
-        JobOverrides.Apply(overrides, prep, training);
-        prep.Validate();
-        training.Validate();
     }
 }

@@ -96,10 +96,7 @@ public sealed class BookIntake(
         training = trainingDefaults.Create(Options.DefaultName);
         try
         {
-            JobOverrides.Apply(metadata, prep, training);
-            prep.Validate();
-            training.Validate();
-            TextEncodings.Parse(prep.Encoding);
+            JobOverrides.ApplyAndValidate(metadata, prep, training);
             error = null;
             return true;
         }

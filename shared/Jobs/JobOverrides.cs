@@ -36,6 +36,17 @@ public static class JobOverrides
         }
     }
 
+    /// <summary>
+    /// Applies the overrides and validates the options they give: the one check of a job's options, made by the
+    /// intake and, before uploading, by <c>bertsl upload</c>. Throws <see cref="ArgumentException"/> naming the fault.
+    /// </summary>
+    public static void ApplyAndValidate(IEnumerable<KeyValuePair<string, string>> overrides, PrepOptions prep, TrainingJobOptions training)
+    {
+        Apply(overrides, prep, training);
+        prep.Validate();
+        training.Validate();
+    }
+
     /// <summary>Parses <c>key=value</c> pairs as typed on a command line.</summary>
     public static IReadOnlyDictionary<string, string> ParsePairs(IEnumerable<string> pairs)
     {

@@ -45,6 +45,7 @@ public sealed class PrepOptions
         Require(DupeFactor is >= 1 and <= 100, $"DupeFactor must be between 1 and 100 (got {DupeFactor}).");
         Require(ShardSize >= 1, $"ShardSize must be at least 1 (got {ShardSize}).");
         Require(ChunkChars >= 1000, $"ChunkChars must be at least 1000 (got {ChunkChars}).");
+        TextEncodings.Parse(Encoding);
     }
 
     private static void Require(bool condition, string message)

@@ -140,6 +140,14 @@ public class PrepPipelineTests
     }
 
     [Fact]
+    public void Validate_unknown_encoding_names_the_choices()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new PrepOptions { Encoding = "ebcdic" }.Validate());
+        Assert.Contains("ebcdic", error.Message);
+        Assert.Contains("latin1", error.Message);
+    }
+
+    [Fact]
     public async Task RunAsync_latin1_book_reads_with_latin1_encoding()
     {
         var text = "Café society met. The naïve hero left.\nAnother paragraph here. It has two sentences.\n";
