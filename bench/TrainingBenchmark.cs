@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using BertServerless.Shared;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Shards;
@@ -167,7 +168,7 @@ public static class TrainingBenchmark
         var before = ResidentMegabytes();
         Console.WriteLine($"RSS before training: {before:F0} MB");
         var trace = new List<(int Step, double Megabytes)>();
-        Trainer.Train(model, data, options, output, vocab, progress: new ResidentSetProgress(p => trace.Add((p.Step, ResidentMegabytes()))));
+        Trainer.Train(model, data, options, output, vocab, progress: new InlineProgress<TrainingProgress>(p => trace.Add((p.Step, ResidentMegabytes()))));
         Console.WriteLine("RSS during training: " + string.Join(", ", trace.Select(t => $"step {t.Step}: {t.Megabytes:F0} MB")));
         var after = ResidentMegabytes();
         Console.WriteLine($"RSS after {settings.Steps} steps: {after:F0} MB; drift from the first report (step {trace[0].Step}, allocator warmed up): {(after - trace[0].Megabytes) / trace[0].Megabytes:P1} (goal <= 5%)");
@@ -180,10 +181,5 @@ public static class TrainingBenchmark
     {
         using var process = Process.GetCurrentProcess();
         return process.WorkingSet64 / 1e6;
-    }
-
-    private sealed class ResidentSetProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BertServerless.Shared;
 using BertServerless.Shared.Prep;
 using Spectre.Console;
 
@@ -20,7 +21,7 @@ public static class ConsoleProgress
                 .StartAsync(async context =>
                 {
                     var task = context.AddTask(Markup.Escape(title), maxValue: Math.Max(totalBytes, 1));
-                    var result = await work(new InlineProgress(p => task.Value = p.BytesRead));
+                    var result = await work(new InlineProgress<PrepProgress>(p => task.Value = p.BytesRead));
                     task.Value = task.MaxValue;
                     return result;
                 });
@@ -28,7 +29,7 @@ public static class ConsoleProgress
 
         var clock = Stopwatch.StartNew();
         var lastLine = TimeSpan.Zero;
-        return await work(new InlineProgress(p =>
+        return await work(new InlineProgress<PrepProgress>(p =>
         {
             if (clock.Elapsed - lastLine < PlainInterval) return;
             lastLine = clock.Elapsed;
@@ -37,11 +38,5 @@ public static class ConsoleProgress
             Console.WriteLine($"{title}: {p.BytesRead / 1e6:F1}/{totalBytes / 1e6:F1} MB ({100.0 * p.BytesRead / Math.Max(totalBytes, 1):F0}%), "
                               + $"{p.Stats.Sequences:N0} sequences, {rate / 1e6:F2} MB/s, ETA {eta:hh\\:mm\\:ss}");
         }));
-    }
-
-    /// <summary>Runs the handler on the reporting thread; <see cref="Progress{T}"/> would post it elsewhere and reorder lines.</summary>
-    private sealed class InlineProgress(Action<PrepProgress> handler) : IProgress<PrepProgress>
-    {
-        public void Report(PrepProgress value) => handler(value);
     }
 }

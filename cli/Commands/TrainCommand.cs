@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BertServerless.Shared;
 using BertServerless.Worker.Training;
 using Spectre.Console;
 
@@ -93,8 +94,8 @@ public static class TrainCommand
 
     private static int Run(TrainingJob job, CancellationToken cancellationToken)
     {
-        var report = Console.IsOutputRedirected
-            ? job.Run(new LineProgress(p => Console.WriteLine(p.Describe())), cancellationToken)
+        var report = !ConsoleProgress.IsInteractive
+            ? job.Run(new InlineProgress<TrainingProgress>(p => Console.WriteLine(p.Describe())), cancellationToken)
             : RunWithProgressBar(job, cancellationToken);
 
         if (report.Before is { } before && report.After is { } after)
@@ -117,7 +118,7 @@ public static class TrainCommand
             .Start(context =>
             {
                 var task = context.AddTask("training", autoStart: true);
-                return job.Run(new LineProgress(p =>
+                return job.Run(new InlineProgress<TrainingProgress>(p =>
                 {
                     task.MaxValue = p.TotalSteps;
                     task.Value = p.Step;
@@ -127,9 +128,4 @@ public static class TrainCommand
                 }), cancellationToken);
             });
 
-    /// <summary>Reports on the training thread as they happen; <see cref="Progress{T}"/> would post them to the thread pool, out of order.</summary>
-    private sealed class LineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

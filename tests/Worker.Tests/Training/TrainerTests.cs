@@ -1,3 +1,4 @@
+using BertServerless.Shared;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Evaluation;
 using BertServerless.Worker.Model;
@@ -89,7 +90,7 @@ public sealed class TrainerTests : IDisposable
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
         using var cancellation = new CancellationTokenSource();
         var reports = new List<TrainingProgress>();
-        var progress = new InlineProgress(p =>
+        var progress = new InlineProgress<TrainingProgress>(p =>
         {
             reports.Add(p);
             if (p.Step == 2) cancellation.Cancel();
@@ -112,16 +113,11 @@ public sealed class TrainerTests : IDisposable
         var options = Options(maxSteps: 4);
         options.WarmupRatio = 0.25;
 
-        Trainer.Train(TinyModel(seed: 1), data, options, Path.Combine(_directory, "progress"), _vocab, progress: new InlineProgress(reports.Add));
+        Trainer.Train(TinyModel(seed: 1), data, options, Path.Combine(_directory, "progress"), _vocab, progress: new InlineProgress<TrainingProgress>(reports.Add));
 
         Assert.Equal([1, 2, 3, 4], reports.Select(r => r.Step));
         Assert.Equal([0, 1e-3, 1e-3 * 2 / 3, 1e-3 / 3], reports.Select(r => r.Metrics!.LearningRate), new DoubleComparer(1e-12));
         Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0 && r.Metrics!.NspAccuracy is >= 0 and <= 1));
-    }
-
-    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 
     private sealed class DoubleComparer(double tolerance) : IEqualityComparer<double>
