@@ -78,35 +78,38 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
     }
 }
 
-/// <summary>Projection of the attention output, dropout, residual, LayerNorm.</summary>
-internal sealed class BertSelfOutput : Module<Tensor, Tensor, Tensor>
+/// <summary>
+/// Projection back to hidden_size, dropout, residual, LayerNorm: HF's BertSelfOutput (after attention, from
+/// hidden_size) and BertOutput (after the feed-forward widening, from intermediate_size) are this one module.
+/// </summary>
+internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
     private readonly Dropout dropout;
     private readonly LayerNorm LayerNorm;
 
-    public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
+    public BertOutput(BertConfig config, int inputSize) : base(nameof(BertOutput))
     {
-        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        dense = nn.Linear(inputSize, config.HiddenSize);
         dropout = nn.Dropout(config.HiddenDropoutProb);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor attended, Tensor residual)
-        => LayerNorm.call(dropout.call(dense.call(attended)) + residual); // (B, T, H)
+    public override Tensor forward(Tensor x, Tensor residual)
+        => LayerNorm.call(dropout.call(dense.call(x)) + residual); // (B, T, H)
 }
 
 /// <summary>Self-attention block: attention, then its output projection with residual and LayerNorm.</summary>
 internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
 {
     private readonly BertSelfAttention self;
-    private readonly BertSelfOutput output;
+    private readonly BertOutput output;
 
     public BertAttention(BertConfig config) : base(nameof(BertAttention))
     {
         self = new BertSelfAttention(config);
-        output = new BertSelfOutput(config);
+        output = new BertOutput(config, config.HiddenSize);
         RegisterComponents();
     }
 
@@ -129,25 +132,6 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => activation(dense.call(x)); // (B, T, I)
 }
 
-/// <summary>Second half of the feed-forward block: narrow back, dropout, residual, LayerNorm.</summary>
-internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
-{
-    private readonly Linear dense;
-    private readonly Dropout dropout;
-    private readonly LayerNorm LayerNorm;
-
-    public BertOutput(BertConfig config) : base(nameof(BertOutput))
-    {
-        dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
-        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor widened, Tensor residual)
-        => LayerNorm.call(dropout.call(dense.call(widened)) + residual); // (B, T, H)
-}
-
 /// <summary>One transformer layer: attention block, then feed-forward block.</summary>
 internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
 {
@@ -159,7 +143,7 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     {
         attention = new BertAttention(config);
         intermediate = new BertIntermediate(config);
-        output = new BertOutput(config);
+        output = new BertOutput(config, config.IntermediateSize); // second half of the feed-forward block
         RegisterComponents();
     }
 
