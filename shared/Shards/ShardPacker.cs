@@ -13,7 +13,7 @@ public static class ShardPacker
         {
             var start = (int)((long)examples.Count * part / shards);
             var end = (int)((long)examples.Count * (part + 1) / shards);
-            var file = ShardWriter.Build(examples.Skip(start).Take(end - start).ToList(), padId, metadata);
+            var file = ShardWriter.Build([.. Enumerable.Range(start, end - start).Select(i => examples[i])], padId, metadata);
             using var buffer = new MemoryStream();
             file.Write(buffer);
             var name = ShardFormat.FileName(chunk.ChunkIndex, part);
