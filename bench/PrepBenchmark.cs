@@ -15,7 +15,7 @@ public static class PrepBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var repo = RepoPaths.Root;
-        var books = new[] { "meditations.txt", "sherlock-holmes-adventures.txt" }.Select(RepoPaths.SharedData).ToArray();
+        var books = new[] { "meditations.txt", "sherlock-holmes-adventures.txt" }.Select(RepoPaths.Sample).ToArray();
         var workDir = Directory.CreateTempSubdirectory("bertsl-bench-").FullName;
         try
         {

@@ -1,11 +1,11 @@
 namespace BertServerless.Bench;
 
-/// <summary>The repository root (where BertServerless.sln is) and the team's reference data beside it.</summary>
+/// <summary>The repository root (where BertServerless.sln is) and the sample books it ships.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = Find();
 
-    public static string SharedData(string file) => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", file));
+    public static string Sample(string file) => Path.Combine(Root, "samples", file);
 
     private static string Find()
     {

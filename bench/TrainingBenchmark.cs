@@ -64,7 +64,7 @@ public static class TrainingBenchmark
             int Number(string name, int fallback) => Value(name) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
             return new Settings(Number("--steps", 2000), Number("--measure-steps", 10), Number("--batch-size", 16),
                 Value("--preset") ?? "tiny", Value("--shards"),
-                Value("--book") ?? Path.Combine(RepoPaths.Root, "samples", "meditations.txt"), Value("--device") ?? "auto", Number("--threads", 0));
+                Value("--book") ?? RepoPaths.Sample("meditations.txt"), Value("--device") ?? "auto", Number("--threads", 0));
         }
     }
 

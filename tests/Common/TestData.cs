@@ -1,19 +1,19 @@
 namespace BertServerless.Tests;
 
-/// <summary>Finds the repository root and the team's reference data beside it (../shared/data).</summary>
+/// <summary>Finds the repository root and the real text the tests read, all of it inside the repository.</summary>
 public static class TestData
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static string SharedData(string file)
-    {
-        var path = Path.Combine(RepoRoot, "..", "shared", "data", file);
-        return File.Exists(path) ? Path.GetFullPath(path) : throw new FileNotFoundException($"Reference data '{file}' not found beside the repository.", path);
-    }
-
-    public static string Meditations => SharedData("meditations.txt");
-    public static string Sherlock => SharedData("sherlock-holmes-adventures.txt");
+    public static string Meditations => Sample("meditations.txt");
+    public static string Sherlock => Sample("sherlock-holmes-adventures.txt");
     public static string Vocab => Path.Combine(RepoRoot, "shared", "Tokenization", "bert-base-uncased-vocab.txt");
+
+    private static string Sample(string file)
+    {
+        var path = Path.Combine(RepoRoot, "samples", file);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Sample '{file}' is missing from samples/.", path);
+    }
 
     private static string FindRepoRoot()
     {

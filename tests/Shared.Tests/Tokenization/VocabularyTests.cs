@@ -20,7 +20,7 @@ public class VocabularyTests
     public void VocabSha256_of_embedded_vocabulary_is_hash_of_file_bytes()
     {
         Assert.Equal("07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3", Bert.VocabSha256);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestData.SharedData("bert-base-uncased-vocab.txt")))), Bert.VocabSha256);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestData.Vocab))), Bert.VocabSha256);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public class VocabularyTests
     [Fact]
     public void FromVocabFile_same_file_as_embedded_gives_same_ids()
     {
-        var fromFile = BertTokenization.FromVocabFile(TestData.SharedData("bert-base-uncased-vocab.txt"));
+        var fromFile = BertTokenization.FromVocabFile(TestData.Vocab);
         Assert.Equal(Bert.VocabSha256, fromFile.VocabSha256);
         Assert.Equal(Bert.Encode("It was the best of times."), fromFile.Encode("It was the best of times."));
     }
