@@ -54,6 +54,9 @@ public sealed class BertTokenization
         return new BertTokenization(File.ReadAllBytes(path), lowerCase, path);
     }
 
+    /// <summary>A vocabulary held in memory, such as one <see cref="DomainVocabulary"/> wrote; <paramref name="source"/> names it in errors.</summary>
+    public static BertTokenization FromVocabBytes(byte[] vocabBytes, bool lowerCase, string source) => new(vocabBytes, lowerCase, source);
+
     public SpecialTokenIds Special { get; }
     public int VocabSize => _tokens.Length;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BertServerless.Shared.Text;
 using BertServerless.Shared.Tokenization;
 using BertServerless.Tests;
 
@@ -7,7 +8,8 @@ namespace BertServerless.Shared.Tests.Tokenization;
 /// <summary>
 /// Compares our tokenizer with Hugging Face's Rust tokenizer (bert-base-uncased normalizer, pre-tokenizer, WordPiece) on
 /// crafted edge cases and ~300 lines of both reference books. hf-golden.json was written by
-/// bench/hf-tokenizers/make-golden.mjs; rerun it to extend the cases.
+/// bench/hf-tokenizers/make-golden.mjs; rerun it to extend the cases. hf-domain-golden.json holds HF's ids with the
+/// vocabulary <see cref="DomainVocabulary"/> makes from Meditations (10 words, min count 5), by make-domain-golden.mjs.
 /// </summary>
 public class HfGoldenTests
 {
@@ -16,7 +18,7 @@ public class HfGoldenTests
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        var cases = Load();
+        var cases = Load("hf-golden.json");
         foreach (var source in cases.Select(c => c.Source).Distinct()) data.Add(source, cases.Count(c => c.Source == source));
         return data;
     }
@@ -26,7 +28,7 @@ public class HfGoldenTests
     public void Encode_reference_lines_equals_hugging_face(string source, int count)
     {
         var tokenizer = BertTokenization.Default;
-        var cases = Load().Where(c => c.Source == source).ToList();
+        var cases = Load("hf-golden.json").Where(c => c.Source == source).ToList();
         Assert.Equal(count, cases.Count);
         foreach (var c in cases)
         {
@@ -36,9 +38,26 @@ public class HfGoldenTests
         }
     }
 
-    private static List<GoldenCase> Load()
+    [Fact]
+    public void Encode_with_domain_vocabulary_equals_hugging_face()
     {
-        var path = Path.Combine(TestData.RepoRoot, "tests", "Shared.Tests", "Tokenization", "hf-golden.json");
+        using var book = File.OpenRead(TestData.Meditations);
+        var paragraphs = BookReader.ReadParagraphs(book, new BookReaderOptions(), "meditations.txt").ToList();
+        var adapted = DomainVocabulary.Build(BertTokenization.Default, paragraphs, maxWords: 10, minCount: 5);
+        var cases = Load("hf-domain-golden.json");
+
+        Assert.Equal(adapted.Words.Select(w => w.Word), cases.Select(c => c.Source).Distinct());
+        foreach (var c in cases)
+        {
+            var ids = adapted.Tokenization.Encode(c.Text);
+            Assert.True(c.Ids.SequenceEqual(ids), $"\"{c.Text}\"\n  HF : {string.Join(' ', c.Ids)}\n  ours: {string.Join(' ', ids)}");
+        }
+        Assert.All(adapted.Words, w => Assert.Contains(cases, c => c.Text == w.Word && c.Ids.SequenceEqual([w.Id])));
+    }
+
+    private static List<GoldenCase> Load(string file)
+    {
+        var path = Path.Combine(TestData.RepoRoot, "tests", "Shared.Tests", "Tokenization", file);
         return JsonSerializer.Deserialize<List<GoldenCase>>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
     }
 }
