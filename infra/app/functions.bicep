@@ -3,6 +3,8 @@
 // (AzureWebJobsStorage and the deployment package, account-wide Owner as the Functions docs require) and the
 // pipeline's (BertStorage: only the containers and queues SplitBook and BuildShards use).
 
+import { storageRoles } from 'storage-roles.bicep'
+
 param name string
 param planName string
 param location string
@@ -25,8 +27,6 @@ param maximumInstanceCount int
 
 @description('Memory per instance (MB).')
 param instanceMemoryMB int
-
-import { storageRoles } from 'storage-roles.bicep'
 
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 
@@ -134,8 +134,8 @@ resource hostStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 // writes shards and jobs, sending training-jobs; the host moves failed messages to prep-chunks-poison and failed
 // blobs to webjobs-blobtrigger-poison. The blob trigger docs list Blob Data Owner on the trigger's account
 // (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-blob-trigger#grant-permission-to-the-identity);
-// Owner adds ACL, tag and superuser operations that neither the Event Grid-sourced trigger nor our code uses, so
-// Contributor on the containers it touches is what this app gets.
+// Owner adds POSIX ACLs, blob tags and the superuser override, which our code does not use, so this app gets
+// Contributor on the containers it touches (docs/deploy.md says what to check if the trigger ever gets a 403).
 module pipelineAccess 'storage-access.bicep' = {
   name: 'functions-storage-access'
   params: {

@@ -3,6 +3,8 @@
 // (user-assigned, so its AcrPull role exists before the job's first pull). Console and system logs reach Log
 // Analytics through Azure Monitor diagnostic settings, not a workspace shared key.
 
+import { storageRoles } from 'storage-roles.bicep'
+
 param environmentName string
 param jobName string
 param identityName string
@@ -46,8 +48,6 @@ var gpuProfiles = {
   }
 }
 var gpu = gpuProfiles[gpuWorkloadProfileType]
-
-import { storageRoles } from 'storage-roles.bicep'
 
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 
