@@ -39,7 +39,7 @@ param maxConcurrentTrainings int = 1
 @description('Subscribe SplitBook to blob-created events on books. Set true on the second deployment, after the functions code is published (docs/deploy.md).')
 param enableBooksEventSubscription bool = false
 
-@description('User or group given data access to the storage account (upload books, download checkpoints). Empty: none.')
+@description('User or group that uploads books and downloads checkpoints (user-access.bicep: write books, read jobs and checkpoints, peek queues). Empty: none.')
 param userPrincipalId string = deployer().objectId
 
 @description('.NET version of the function app (isolated worker).')
@@ -66,6 +66,24 @@ param functionsInstanceMemoryMB int = 2048
 ])
 param registrySku string = 'Basic'
 
+@description('Network access to the pipeline\'s storage account. Allow: all networks (Entra ID still required for every request). Deny: only storageAllowedIpRanges, storageAllowedSubnetIds and trusted Azure services; the function app and the job must then reach it from one of those subnets (VNet integration, not created by this template).')
+@allowed([
+  'Allow'
+  'Deny'
+])
+param storageNetworkDefaultAction string = 'Allow'
+
+@description('IPv4 addresses or CIDR ranges let through to the pipeline\'s storage when storageNetworkDefaultAction is Deny.')
+param storageAllowedIpRanges array = []
+
+@description('Subnet resource ids (Microsoft.Storage service endpoint) let through when storageNetworkDefaultAction is Deny.')
+param storageAllowedSubnetIds array = []
+
+@description('Days deleted blobs and containers (and, on the pipeline\'s account, overwritten blob versions) are kept.')
+@minValue(1)
+@maxValue(365)
+param storageSoftDeleteDays int = 7
+
 param tags object = {}
 
 var prefix = toLower(environmentName) // container, job and storage names must be lowercase
@@ -75,12 +93,14 @@ var allTags = union(tags, { 'bertsl-env': prefix })
 
 // Names are computed here, not read from module outputs, so what-if can predict every resource id.
 var storageAccountName = 'st${compactName}${token}'
+var hostStorageAccountName = 'stf${compactName}${token}' // the Functions host's own account
 var logAnalyticsName = 'log-${prefix}-${token}'
 var applicationInsightsName = 'appi-${prefix}-${token}'
 var functionAppName = 'func-${prefix}-${token}'
 var registryName = 'cr${compactName}${token}'
-// Flex Consumption pulls the app package from this container.
+// Flex Consumption pulls the app package from this container (on the host's account).
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(token, 7)}'
+var deadLetterContainerName = 'events-deadletter'
 // A tiny public job image that prints and exits; it stands in until the worker image is pushed (docs/deploy.md).
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
 
@@ -90,7 +110,22 @@ module storage 'app/storage.bicep' = {
     name: storageAccountName
     location: location
     tags: allTags
+    deadLetterContainerName: deadLetterContainerName
+    networkDefaultAction: storageNetworkDefaultAction
+    allowedIpRanges: storageAllowedIpRanges
+    allowedSubnetIds: storageAllowedSubnetIds
+    softDeleteRetentionDays: storageSoftDeleteDays
+  }
+}
+
+module hostStorage 'app/host-storage.bicep' = {
+  name: 'host-storage'
+  params: {
+    name: hostStorageAccountName
+    location: location
+    tags: allTags
     deploymentContainerName: deploymentContainerName
+    softDeleteRetentionDays: storageSoftDeleteDays
   }
 }
 
@@ -112,6 +147,7 @@ module functions 'app/functions.bicep' = {
     location: location
     tags: allTags
     storageAccountName: storageAccountName
+    hostStorageAccountName: hostStorageAccountName
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: applicationInsightsName
     runtimeVersion: functionsRuntimeVersion
@@ -120,6 +156,7 @@ module functions 'app/functions.bicep' = {
   }
   dependsOn: [
     storage
+    hostStorage
     monitoring
   ]
 }
@@ -132,6 +169,7 @@ module events 'app/events.bicep' = {
     tags: allTags
     storageAccountName: storageAccountName
     functionAppName: functionAppName
+    deadLetterContainerName: deadLetterContainerName
     subscribeSplitBook: enableBooksEventSubscription
   }
   dependsOn: [
@@ -186,6 +224,8 @@ module userAccess 'app/user-access.bicep' = if (!empty(userPrincipalId)) {
 }
 
 output storageAccountName string = storage.outputs.name
+output hostStorageAccountName string = hostStorage.outputs.name
+output deadLetterContainerName string = deadLetterContainerName
 output functionAppName string = functions.outputs.name
 output functionAppUrl string = functions.outputs.url
 output eventGridSystemTopicName string = events.outputs.systemTopicName

@@ -17,6 +17,15 @@ param maxConcurrentTrainings = 1
 // false on the first deployment; true once the functions code is published (the blobs_extension key exists then).
 param enableBooksEventSubscription = false
 
+// Pipeline storage firewall: Allow (all networks, Entra ID still required) or Deny (only the ranges and subnets below,
+// which needs VNet integration of the function app and the job: docs/deploy.md, Network).
+param storageNetworkDefaultAction = 'Allow'
+param storageAllowedIpRanges = []
+param storageAllowedSubnetIds = []
+
+// Days deleted blobs, deleted containers and overwritten blob versions are kept.
+param storageSoftDeleteDays = 7
+
 param tags = {
   project: 'BertServerless'
 }

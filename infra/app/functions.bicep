@@ -1,12 +1,21 @@
 // The functions/ app (SplitBook, BuildShards) on Flex Consumption, with a system-assigned identity that reaches
-// storage, its deployment container and Application Insights through Entra ID roles only.
+// storage, its deployment container and Application Insights through Entra ID roles only. Two accounts: the host's
+// (AzureWebJobsStorage and the deployment package, account-wide Owner as the Functions docs require) and the
+// pipeline's (BertStorage: only the containers and queues SplitBook and BuildShards use).
+
+import { storageRoles } from 'storage-roles.bicep'
 
 param name string
 param planName string
 param location string
 param tags object
 
+@description('The pipeline\'s account (books, shards, jobs, the prep queues): the triggers\' BertStorage connection.')
 param storageAccountName string
+
+@description('The host\'s account: AzureWebJobsStorage and the deployment package (host-storage.bicep).')
+param hostStorageAccountName string
+
 param deploymentContainerName string
 param applicationInsightsName string
 
@@ -19,13 +28,23 @@ param maximumInstanceCount int
 @description('Memory per instance (MB).')
 param instanceMemoryMB int
 
-// Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
-var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // host storage (AzureWebJobsStorage) needs Owner
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+// Identity-based AzureWebJobsStorage: Blob Data Owner "covers the basic needs of Functions host storage", and a blob
+// trigger needs Queue Data Contributor there too
+// (https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity).
+// Owner also covers the deployment container (Flex Consumption reads the package with the app's identity).
+var hostRoles = [
+  storageRoles.blobDataOwner
+  storageRoles.queueDataContributor
+]
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
+}
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: hostStorageAccountName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -64,7 +83,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
             type: 'SystemAssignedIdentity'
           }
@@ -87,7 +106,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: app
   name: 'appsettings'
   properties: {
-    AzureWebJobsStorage__accountName: storage.name
+    AzureWebJobsStorage__accountName: hostStorage.name
     AzureWebJobsStorage__credential: 'managedidentity'
     BertStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
     BertStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
@@ -99,10 +118,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   }
 }
 
-resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in [storageBlobDataOwner, storageQueueDataContributor]: {
-    name: guid(storage.id, app.id, role)
-    scope: storage
+resource hostStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in hostRoles: {
+    name: guid(hostStorage.id, app.id, role)
+    scope: hostStorage
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
       principalId: app.identity.principalId
@@ -110,6 +129,33 @@ resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     }
   }
 ]
+
+// SplitBook reads books and writes chunks (shards) and status (jobs), sending prep-chunks; BuildShards reads and
+// writes shards and jobs, sending training-jobs; the host moves failed messages to prep-chunks-poison and failed
+// blobs to webjobs-blobtrigger-poison. The blob trigger docs list Blob Data Owner on the trigger's account
+// (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-blob-trigger#grant-permission-to-the-identity);
+// Owner adds POSIX ACLs, blob tags and the superuser override, which our code does not use, so this app gets
+// Contributor on the containers it touches (docs/deploy.md says what to check if the trigger ever gets a 403).
+module pipelineAccess 'storage-access.bicep' = {
+  name: 'functions-storage-access'
+  params: {
+    storageAccountName: storage.name
+    principalId: app.identity.principalId
+    principalKey: app.id
+    principalType: 'ServicePrincipal'
+    containerRoles: [
+      { container: 'books', role: storageRoles.blobDataContributor }
+      { container: 'shards', role: storageRoles.blobDataContributor }
+      { container: 'jobs', role: storageRoles.blobDataContributor }
+    ]
+    queueRoles: [
+      { queue: 'prep-chunks', role: storageRoles.queueDataContributor }
+      { queue: 'prep-chunks-poison', role: storageRoles.queueDataContributor }
+      { queue: 'training-jobs', role: storageRoles.queueDataMessageSender } // send only: the GPU job consumes it
+      { queue: 'webjobs-blobtrigger-poison', role: storageRoles.queueDataContributor }
+    ]
+  }
+}
 
 resource telemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(applicationInsights.id, app.id, monitoringMetricsPublisher)

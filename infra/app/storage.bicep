@@ -1,5 +1,7 @@
-// The one storage account: pipeline data (books -> shards -> checkpoints, job status), the queues between the stages,
-// the Functions host's own state and the Flex Consumption deployment package. Identity-only: shared keys are off.
+// The pipeline's storage account: books -> shards -> checkpoints, job status, the queues between the stages, and the
+// Event Grid dead letters. Users upload here, so nothing else lives here: the Functions host's state and its
+// deployment package are on their own account (host-storage.bicep), out of every uploader's reach. Identity-only:
+// shared keys are off, and every role on this account is scoped to one container or queue (storage-access.bicep).
 
 @description('Storage account name (3-24 lowercase letters and digits, globally unique).')
 @minLength(3)
@@ -9,8 +11,26 @@ param name string
 param location string
 param tags object
 
-@description('Blob container Flex Consumption deploys the function app package from.')
-param deploymentContainerName string
+@description('Container Event Grid writes undeliverable blob-created events to (events.bicep).')
+param deadLetterContainerName string
+
+@description('Allow: every network (identity still required). Deny: only allowedIpRanges, allowedSubnetIds and trusted Azure services (Event Grid); the function app and the job then need VNet integration into one of allowedSubnetIds, which this template does not create.')
+@allowed([
+  'Allow'
+  'Deny'
+])
+param networkDefaultAction string
+
+@description('Public IPv4 addresses or CIDR ranges let through when networkDefaultAction is Deny (e.g. where you upload from).')
+param allowedIpRanges array
+
+@description('Subnet resource ids (with the Microsoft.Storage service endpoint) let through when networkDefaultAction is Deny.')
+param allowedSubnetIds array
+
+@description('Days a deleted or overwritten blob, or a deleted container, can be restored.')
+@minValue(1)
+@maxValue(365)
+param softDeleteRetentionDays int
 
 // shared/Storage/StorageNames.cs: the code, the worker and this file must use the same strings.
 var dataContainers = [
@@ -24,6 +44,10 @@ var queues = [
   'prep-chunks-poison'
   'training-jobs'
   'training-jobs-poison'
+  // The blob trigger (SplitBook) moves a blob that failed every attempt here, on its connection's account
+  // (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-blob-trigger#poison-blobs).
+  // Created here so that a queue-scoped role can reach it.
+  'webjobs-blobtrigger-poison'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
@@ -44,8 +68,10 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     allowCrossTenantReplication: false
     publicNetworkAccess: 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
+      defaultAction: networkDefaultAction
+      bypass: 'AzureServices' // Event Grid delivers dead letters as a trusted service
+      ipRules: [for ip in allowedIpRanges: { value: ip, action: 'Allow' }]
+      virtualNetworkRules: [for subnet in allowedSubnetIds: { id: subnet, action: 'Allow' }]
     }
   }
 }
@@ -53,10 +79,55 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
   parent: account
   name: 'default'
+  properties: {
+    // A deleted or overwritten book, checkpoint or status.json can be restored: soft delete covers deletes,
+    // versioning covers overwrites (latest.json and status.json are overwritten on every update).
+    deleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteRetentionDays
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteRetentionDays
+    }
+    isVersioningEnabled: true
+  }
+}
+
+// Versioning keeps every overwrite, and status.json is rewritten at each progress report: old versions go after the
+// same retention as soft delete, so they cost days of storage, not the job's whole history for ever.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-previous-versions'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+            }
+            actions: {
+              version: {
+                delete: {
+                  daysAfterCreationGreaterThan: softDeleteRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [
-  for container in concat(dataContainers, [deploymentContainerName]): {
+  for container in concat(dataContainers, [deadLetterContainerName]): {
     parent: blobService
     name: container
     properties: {

@@ -1,25 +1,31 @@
-// Data-plane access for a person (shared keys are off, so `az storage blob upload --auth-mode login` and
-// `bertsl upload` need an Entra ID role): upload books, read status and checkpoints, requeue poison messages.
+// Data-plane access for the people who upload books (shared keys are off, so `az storage blob upload --auth-mode login`
+// and `bertsl upload` need an Entra ID role): write books, read status and checkpoints, peek the queues. Nothing else:
+// no shards (the worker trusts them), no sending to a queue (the worker and the functions trust the messages), and
+// no role on the Functions host's account (app code, host keys). Replaying a poison message is an operator's task
+// with its own, temporary role (docs/deploy.md, "Replay a poison message").
+
+import { storageRoles } from 'storage-roles.bicep'
 
 param storageAccountName string
 
 @description('Object id of the user or group that uploads books and downloads checkpoints.')
 param principalId string
 
-var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-
-resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
-  name: storageAccountName
-}
-
-resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in [storageBlobDataContributor, storageQueueDataContributor]: {
-    name: guid(storage.id, principalId, role)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
-      principalId: principalId
-    }
+module access 'storage-access.bicep' = {
+  name: 'user-storage-access'
+  params: {
+    storageAccountName: storageAccountName
+    principalId: principalId
+    principalKey: principalId
+    containerRoles: [
+      { container: 'books', role: storageRoles.blobDataContributor }
+      { container: 'jobs', role: storageRoles.blobDataReader }
+      { container: 'checkpoints', role: storageRoles.blobDataReader }
+    ]
+    queueRoles: [
+      { queue: 'training-jobs', role: storageRoles.queueDataReader }
+      { queue: 'prep-chunks-poison', role: storageRoles.queueDataReader }
+      { queue: 'training-jobs-poison', role: storageRoles.queueDataReader }
+    ]
   }
-]
+}

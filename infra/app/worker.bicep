@@ -1,6 +1,9 @@
 // The GPU trainer: a Container Apps environment with a serverless GPU workload profile and an event-driven job that
 // KEDA starts once per message on `training-jobs`. A user-assigned identity pulls the image and reads/writes storage
-// (user-assigned, so its AcrPull role exists before the job's first pull).
+// (user-assigned, so its AcrPull role exists before the job's first pull). Console and system logs reach Log
+// Analytics through Azure Monitor diagnostic settings, not a workspace shared key.
+
+import { storageRoles } from 'storage-roles.bicep'
 
 param environmentName string
 param jobName string
@@ -46,10 +49,7 @@ var gpuProfiles = {
 }
 var gpu = gpuProfiles[gpuWorkloadProfileType]
 
-// Built-in role definition ids.
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
-var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // read shards, write checkpoints and jobs/
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // receive, extend, delete training-jobs
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
   name: logAnalyticsName
@@ -79,29 +79,36 @@ resource pullRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in [storageBlobDataContributor, storageQueueDataContributor]: {
-    name: guid(storage.id, identity.id, role)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
-      principalId: identity.properties.principalId
-      principalType: 'ServicePrincipal'
-    }
+// The trainer reads shards, reads base models from and writes checkpoints, writes status (jobs), and receives,
+// renews and deletes training-jobs messages, moving bad ones to training-jobs-poison; KEDA reads the queue's length
+// with the same identity. Nothing on books, prep-chunks or the account.
+module storageAccess 'storage-access.bicep' = {
+  name: 'worker-storage-access'
+  params: {
+    storageAccountName: storage.name
+    principalId: identity.properties.principalId
+    principalKey: identity.id
+    principalType: 'ServicePrincipal'
+    containerRoles: [
+      { container: 'shards', role: storageRoles.blobDataReader }
+      { container: 'checkpoints', role: storageRoles.blobDataContributor }
+      { container: 'jobs', role: storageRoles.blobDataContributor }
+    ]
+    queueRoles: [
+      { queue: 'training-jobs', role: storageRoles.queueDataContributor }
+      { queue: 'training-jobs-poison', role: storageRoles.queueDataContributor }
+    ]
   }
-]
+}
 
 resource environment 'Microsoft.App/managedEnvironments@2025-07-01' = {
   name: environmentName
   location: location
   tags: tags
   properties: {
+    // azure-monitor: logs leave through the diagnostic setting below; log-analytics would need the workspace key.
     appLogsConfiguration: {
-      destination: 'log-analytics'
-      logAnalyticsConfiguration: {
-        customerId: logAnalytics.properties.customerId
-        sharedKey: logAnalytics.listKeys().primarySharedKey
-      }
+      destination: 'azure-monitor'
     }
     workloadProfiles: [
       {
@@ -111,6 +118,23 @@ resource environment 'Microsoft.App/managedEnvironments@2025-07-01' = {
       {
         name: gpu.name
         workloadProfileType: gpuWorkloadProfileType
+      }
+    ]
+  }
+}
+
+// Resource-specific tables ContainerAppConsoleLogs and ContainerAppSystemLogs
+// (https://learn.microsoft.com/azure/container-apps/log-options).
+resource environmentLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: environment
+  properties: {
+    workspaceId: logAnalytics.id
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
       }
     ]
   }
@@ -196,7 +220,7 @@ resource job 'Microsoft.App/jobs@2025-07-01' = {
   }
   dependsOn: [
     pullRole
-    storageRoles
+    storageAccess
   ]
 }
 
