@@ -7,7 +7,12 @@ namespace BertServerless.Shared.Storage;
 /// The pipeline's containers and queues. In Azure infra/ creates them; on Azurite nobody does, so the local runner,
 /// the CLI and the Functions app call <see cref="EnsureCreatedAsync"/> at start (idempotent, a few requests).
 /// </summary>
-public sealed class PipelineStorage(BlobServiceClient blobs, QueueServiceClient queues)
+/// <param name="createsResources">
+/// True for storage reached by a connection string (Azurite: the account rejects shared keys in Azure). An identity
+/// in Azure holds data roles on single containers and queues (infra/app/storage-access.bicep) and may not create
+/// them, so there <see cref="EnsureCreatedAsync"/> does nothing rather than fail the host at start with a 403.
+/// </param>
+public sealed class PipelineStorage(BlobServiceClient blobs, QueueServiceClient queues, bool createsResources)
 {
     public static IReadOnlyList<string> Containers { get; } =
         [StorageNames.BooksContainer, StorageNames.ShardsContainer, StorageNames.CheckpointsContainer, StorageNames.JobsContainer];
@@ -30,6 +35,7 @@ public sealed class PipelineStorage(BlobServiceClient blobs, QueueServiceClient 
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
+        if (!createsResources) return;
         foreach (var container in Containers)
             await blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         foreach (var queue in Queues)

@@ -1,4 +1,6 @@
 using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,9 +19,10 @@ public static class StorageServiceCollectionExtensions
         // Idempotent: a host running both the prep services and the training worker (bertsl run) registers storage twice.
         if (services.Any(d => d.ServiceType == typeof(PipelineStorage))) return services;
         var section = configuration.GetSection(StorageNames.Connection);
+        var connectionString = !string.IsNullOrWhiteSpace(section.Value);
         services.AddAzureClients(clients =>
         {
-            if (!string.IsNullOrWhiteSpace(section.Value))
+            if (connectionString)
             {
                 clients.AddBlobServiceClient(section.Value);
                 clients.AddQueueServiceClient(section.Value).ConfigureOptions(Base64);
@@ -30,11 +33,12 @@ public static class StorageServiceCollectionExtensions
             clients.AddQueueServiceClient(RequiredUri(section, "queueServiceUri")).ConfigureOptions(Base64);
             clients.UseCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = section["clientId"] }));
         });
-        services.AddSingleton<PipelineStorage>();
+        services.AddSingleton(sp => new PipelineStorage(
+            sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<QueueServiceClient>(), createsResources: connectionString));
         return services;
     }
 
-    private static void Base64(Azure.Storage.Queues.QueueClientOptions options) => options.MessageEncoding = StorageQueues.Options().MessageEncoding;
+    private static void Base64(QueueClientOptions options) => options.MessageEncoding = StorageQueues.Options().MessageEncoding;
 
     private static Uri RequiredUri(IConfigurationSection section, string key) =>
         Uri.TryCreate(section[key], UriKind.Absolute, out var uri) ? uri
