@@ -6,6 +6,7 @@ using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Storage;
 using BertServerless.Shared.Text;
+using BertServerless.Shared.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,7 @@ public sealed class BookIntake(
     PipelineStorage storage,
     JobStatusStore jobs,
     IOptionsFactory<PrepOptions> prepDefaults,
-    IOptionsFactory<TrainingJobOptions> trainingDefaults,
+    IOptionsFactory<TrainingRecipe> trainingDefaults,
     ILogger<BookIntake> logger)
 {
     /// <summary>Returns the job id, or null when the blob is gone before it could be read.</summary>
@@ -89,7 +90,7 @@ public sealed class BookIntake(
         return jobId;
     }
 
-    private bool TryResolveOptions(IDictionary<string, string> metadata, out PrepOptions prep, out TrainingJobOptions training, out string? error)
+    private bool TryResolveOptions(IDictionary<string, string> metadata, out PrepOptions prep, out TrainingRecipe training, out string? error)
     {
         // The factories build fresh instances, so one upload's overrides never leak into the configured defaults.
         prep = prepDefaults.Create(Options.DefaultName);

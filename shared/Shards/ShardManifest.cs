@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using BertServerless.Shared.Prep;
 
@@ -18,28 +17,15 @@ public sealed record ShardEntry(
 /// </summary>
 public sealed class ShardManifest
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     [JsonPropertyName("format_version")] public string FormatVersion { get; init; } = ShardFormat.Version;
     [JsonPropertyName("source")] public required string Source { get; init; }
     [JsonPropertyName("settings")] public required IReadOnlyDictionary<string, string> Settings { get; init; }
     [JsonPropertyName("shards")] public required IReadOnlyList<ShardEntry> Shards { get; init; }
     [JsonPropertyName("stats")] public required PrepStats Stats { get; init; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => DocumentJson.Serialize(this);
 
-    public static ShardManifest Parse(string json, string sourceName)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ShardManifest>(json, Json)
-                   ?? throw new InvalidDataException($"Manifest '{sourceName}' is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Manifest '{sourceName}' is not a valid shard manifest: {e.Message}", e);
-        }
-    }
+    public static ShardManifest Parse(string json, string sourceName) => DocumentJson.Parse<ShardManifest>(json, sourceName, "shard manifest");
 
     public static ShardManifest Read(string path) => Parse(File.ReadAllText(path), path);
 }

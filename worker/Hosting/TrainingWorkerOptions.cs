@@ -2,7 +2,8 @@ namespace BertServerless.Worker.Hosting;
 
 /// <summary>
 /// How the worker host takes jobs from <c>training-jobs</c> and where it keeps their files; bound from section
-/// <see cref="SectionName"/>. What to train (preset, epochs, …) is not here: each job carries it in its status.
+/// <see cref="SectionName"/>. What to train (preset, epochs, …) is not here: each job carries its recipe in its status;
+/// nor where (device, bf16, threads, log interval): that is <see cref="Training.TrainingHardware"/>, bound from the same section.
 /// </summary>
 public sealed class TrainingWorkerOptions
 {
@@ -32,18 +33,6 @@ public sealed class TrainingWorkerOptions
     /// <summary>Local folder for shards, downloaded models and outputs, one subfolder per job, removed when the job succeeds.</summary>
     public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "bertsl-worker");
 
-    /// <summary><c>auto</c> (CUDA when present, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
-    public string Device { get; set; } = "auto";
-
-    /// <summary>bfloat16 forward and backward with fp32 master weights; CUDA only, and worth it on Ampere or newer.</summary>
-    public bool Bf16 { get; set; }
-
-    /// <summary>CPU threads for libtorch; 0 leaves its default.</summary>
-    public int Threads { get; set; }
-
-    /// <summary>Optimizer steps between progress reports (the trainer's log interval).</summary>
-    public int LogEvery { get; set; } = 10;
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {
@@ -53,7 +42,6 @@ public sealed class TrainingWorkerOptions
         Require(RetryDelay >= TimeSpan.Zero && RetryDelay <= TimeSpan.FromDays(7), nameof(RetryDelay), "must lie between 0 and 7 days");
         Require(StatusInterval >= TimeSpan.Zero, nameof(StatusInterval), "must not be negative");
         Require(!string.IsNullOrWhiteSpace(CacheDirectory), nameof(CacheDirectory), "must be set");
-        Require(LogEvery >= 1, nameof(LogEvery), "must be at least 1");
     }
 
     private static void Require(bool condition, string name, string rule)
