@@ -23,6 +23,24 @@ public sealed class ShardManifest
     [JsonPropertyName("shards")] public required IReadOnlyList<ShardEntry> Shards { get; init; }
     [JsonPropertyName("stats")] public required PrepStats Stats { get; init; }
 
+    /// <summary>The manifest of a book prepared chunk by chunk: stats summed and shards listed in chunk order.</summary>
+    public static ShardManifest Assemble(string source, IReadOnlyDictionary<string, string> settings, IEnumerable<(PrepStats Stats, IEnumerable<ShardEntry> Shards)> chunks)
+    {
+        var stats = new PrepStats();
+        var shards = new List<ShardEntry>();
+        foreach (var chunk in chunks)
+        {
+            stats.Add(chunk.Stats);
+            shards.AddRange(chunk.Shards);
+        }
+        return new ShardManifest { Source = source, Settings = settings, Shards = shards, Stats = stats };
+    }
+
+    /// <summary>Why the book cannot be trained on when no chunk gave a next-sentence pair; null when some did.</summary>
+    [JsonIgnore]
+    public string? NoPairsError => Stats.Pairs > 0 ? null
+        : $"'{Source}' gives no next-sentence pair: it needs paragraphs of two or more sentences, and more than one paragraph to draw random sentences from.";
+
     public string ToJson() => DocumentJson.Serialize(this);
 
     public static ShardManifest Parse(string json, string sourceName) => DocumentJson.Parse<ShardManifest>(json, sourceName, "shard manifest");
