@@ -8,16 +8,16 @@ namespace BertServerless.Shared;
 public static class KnobOptionsExtensions
 {
     /// <summary>
-    /// Binds <typeparamref name="T"/> from <paramref name="section"/> with <see cref="Knobs.Apply(object, IConfigurationSection)"/>
+    /// Binds <typeparamref name="T"/> from <paramref name="configuration"/>'s <paramref name="section"/> with <see cref="Knobs.Apply(object, IConfigurationSection)"/>
     /// (so <c>Prep:max_len</c> and <c>Prep__MaxLen</c> both work, and a misspelt key fails) and validates it on start.
     /// </summary>
-    public static OptionsBuilder<T> AddKnobOptions<T>(this IServiceCollection services, string section, Action<T> validate) where T : class
+    public static OptionsBuilder<T> AddKnobOptions<T>(this IServiceCollection services, IConfiguration configuration, string section, Action<T> validate) where T : class
     {
         // The Functions runner and the worker both register the recipe; in one host (bertsl run) once is enough.
         if (services.Any(d => d.ImplementationInstance is ThrowingValidator<T>)) return services.AddOptions<T>();
         services.AddSingleton<IValidateOptions<T>>(new ThrowingValidator<T>(validate));
         return services.AddOptions<T>()
-            .Configure<IConfiguration>((options, configuration) => Knobs.Apply(options, configuration.GetSection(section)))
+            .Configure(options => Knobs.Apply(options, configuration.GetSection(section)))
             .ValidateOnStart();
     }
 

@@ -14,8 +14,8 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddBertPipeline(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddBertStorage(configuration);
-        services.AddKnobOptions<PrepOptions>(PrepOptions.SectionName, o => o.Validate());
-        services.AddKnobOptions<TrainingRecipe>(TrainingRecipe.SectionName, r => r.Validate());
+        services.AddKnobOptions<PrepOptions>(configuration, PrepOptions.SectionName, o => o.Validate());
+        services.AddKnobOptions<TrainingRecipe>(configuration, TrainingRecipe.SectionName, r => r.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => BertTokenization.Default);
         services.AddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));

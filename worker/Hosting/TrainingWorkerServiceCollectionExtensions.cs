@@ -23,7 +23,7 @@ public static class TrainingWorkerServiceCollectionExtensions
         services.AddBertStorage(configuration);
         services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.SectionName);
         services.AddOptions<TrainingHardware>().BindConfiguration(TrainingWorkerOptions.SectionName);
-        services.AddKnobOptions<TrainingRecipe>(TrainingRecipe.SectionName, recipe => recipe.Validate());
+        services.AddKnobOptions<TrainingRecipe>(configuration, TrainingRecipe.SectionName, recipe => recipe.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CheckpointStore>();
