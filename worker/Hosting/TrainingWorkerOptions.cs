@@ -9,8 +9,12 @@ public sealed class TrainingWorkerOptions
 {
     public const string SectionName = "TrainingWorker";
 
-    /// <summary>How long a received message stays hidden; renewed every third of it for as long as the job runs.</summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a received message stays hidden while its job runs (the visibility timeout of each receive and
+    /// renewal); renewed every third of it for as long as the job runs. Not host.json's visibilityTimeout, which is
+    /// the delay before a retry: that is <see cref="RetryDelay"/>.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Wait between polls of an empty queue.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -36,7 +40,7 @@ public sealed class TrainingWorkerOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {
-        Require(VisibilityTimeout >= TimeSpan.FromSeconds(1) && VisibilityTimeout <= TimeSpan.FromDays(7), nameof(VisibilityTimeout), "must lie between 1 second and 7 days (the queue's limits)");
+        Require(LeaseDuration >= TimeSpan.FromSeconds(1) && LeaseDuration <= TimeSpan.FromDays(7), nameof(LeaseDuration), "must lie between 1 second and 7 days (the queue's limits)");
         Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), "must be positive");
         Require(MaxDequeueCount >= 1, nameof(MaxDequeueCount), "must be at least 1");
         Require(RetryDelay >= TimeSpan.Zero && RetryDelay <= TimeSpan.FromDays(7), nameof(RetryDelay), "must lie between 0 and 7 days");
