@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Reflection;
 using BertServerless.Shared;
 using BertServerless.Shared.Jobs;
@@ -26,7 +25,7 @@ public sealed class KnobFlags<T> where T : class, new()
             var name = Knobs.Name(property);
             var extra = aliases?.GetValueOrDefault(name) ?? [];
             var fallback = property.GetValue(defaults);
-            var description = fallback is null ? $"{name} (default: unset)" : $"{name} (default: {Format(fallback)})";
+            var description = fallback is null ? $"{name} (default: unset)" : $"{name} (default: {Knobs.Format(fallback)})";
             if (property.PropertyType == typeof(bool)) _switches.Add((property, new Option<bool>(Knobs.Flag(property), extra) { Description = description }));
             else _valued.Add((property, new Option<string?>(Knobs.Flag(property), extra) { Description = description }));
         }
@@ -54,11 +53,4 @@ public sealed class KnobFlags<T> where T : class, new()
         if (_set is not null) Knobs.Apply(options, JobOverrides.ParsePairs(parse.GetValue(_set) ?? []));
         return options;
     }
-
-    private static string Format(object value) => value switch
-    {
-        bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
 }

@@ -56,7 +56,8 @@ public static class Knobs
         .Where(k => k.Value is not null)
         .Select(k => $"{k.Name}={Format(k.Value!)}"));
 
-    private static string Format(object value) => value switch
+    /// <summary>A knob's value as <c>--set</c> takes it back: invariant numbers, lower-case booleans, kebab-case enum names.</summary>
+    public static string Format(object value) => value switch
     {
         bool b => b ? "true" : "false",
         Enum e => JsonNamingPolicy.KebabCaseLower.ConvertName(e.ToString()),

@@ -41,7 +41,6 @@ public static class TrainCommand
                 EvalShardsDirectory = parse.GetValue(evalShards)?.FullName,
                 Vocabulary = parse.GetValue(vocab)?.FullName,
             };
-            if (job.ResumeFrom is null) job.Recipe.Validate();
             return await RunAsync(job, cancellationToken);
         }));
         return command;

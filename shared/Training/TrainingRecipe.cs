@@ -61,8 +61,6 @@ public sealed class TrainingRecipe
     /// <summary>Writes a resumable checkpoint every this many optimizer steps; 0 = only the final one.</summary>
     public int SaveEvery { get; set; } = 500;
 
-    public TrainingRecipe Clone() => (TrainingRecipe)MemberwiseClone();
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the first knob that cannot work.</summary>
     public void Validate()
     {

@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BertServerless.Worker.Training;
@@ -29,14 +28,11 @@ public sealed class TrainingHardware
         if (LogEvery < 1) throw new ArgumentException($"LogEvery must be at least 1 (got {LogEvery}).");
     }
 
-    /// <summary>Sets libtorch's thread count and returns the device to train on; bf16 off CUDA is an <see cref="ArgumentException"/>.</summary>
+    /// <summary>Sets libtorch's thread count and returns the device to train on (whether bf16 can run there is the <see cref="Trainer"/>'s check).</summary>
     public Device Prepare()
     {
         Validate();
         if (Threads > 0) set_num_threads(Threads);
-        var device = TrainingDevice.Resolve(Device);
-        if (Bf16 && device.type != DeviceType.CUDA)
-            throw new ArgumentException("bf16 training needs a CUDA device; on CPU train in fp32.");
-        return device;
+        return TrainingDevice.Resolve(Device);
     }
 }
