@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using BertServerless.Shared;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Shards;
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Model;
 using BertServerless.Worker.Training;
 using TorchSharp;
@@ -95,17 +95,15 @@ public static class TrainingBenchmark
     }
 
     /// <summary>
-    /// The training step as <see cref="Trainer"/> runs it (forward, backward, clip, AdamW step, zero grad) on the same
-    /// batches in both recipes; FLOPs are counted over every computed position, padding included, since they are spent.
+    /// <see cref="Trainer.Step"/>, the loop's own step (forward, backward, clip, AdamW step, zero grad), on the same
+    /// batches in every recipe; FLOPs are counted over every computed position, padding included, since they are spent.
     /// </summary>
     private static StepFigures MeasureSteps(BertConfig config, ShardDataset data, int[][] measured, Device device, int? padTo, bool maskedOnly)
     {
         manual_seed(1);
         using var model = new BertForPreTraining(config) { MaskedOnlyLogits = maskedOnly };
-        model.to(device).train();
-        var parameters = model.UniqueNamedParameters();
-        var (optimizer, _) = TrainingOptimizer.Create(parameters, new TrainingOptions());
-        using var optimizerScope = optimizer;
+        model.to(device);
+        using var trainer = new Trainer(model, new TrainingRecipe(), new TrainingHardware());
         // libtorch's CPU kernels are prepared per input shape, so the first step at each new length is slow: warm up
         // on every measured batch (dynamic lengths) or on one (all are 512 long), then time the same batches.
         var warmup = padTo is null ? measured : measured[..1];
@@ -122,16 +120,12 @@ public static class TrainingBenchmark
             }
             using var scope = NewDisposeScope();
             var batch = data.Collate(indices, config.PadTokenId, padTo);
-            var output = model.call(batch.ToInputs(device));
-            output.Loss!.backward();
-            GradientClipping.ClipByGlobalNorm(parameters.Select(p => p.Param), 1.0);
-            optimizer.step();
-            optimizer.zero_grad();
+            trainer.Step([batch]);
             if (!timed) continue;
             realTokens += batch.RealTokens;
             flops += StepFlops(config, batch, maskedOnly);
         }
-        using (var probe = parameters[0].Param.sum()) probe.item<float>(); // waits for the device
+        using (var probe = model.parameters().First().sum()) probe.item<float>(); // waits for the device
         var seconds = clock!.Elapsed.TotalSeconds;
         return new StepFigures(seconds / measured.Length, realTokens / seconds, flops / measured.Length);
     }
@@ -155,20 +149,16 @@ public static class TrainingBenchmark
         var output = Path.Combine(Path.GetTempPath(), "bertsl-bench-" + Guid.NewGuid());
         var vocab = Path.Combine(output + "-vocab.txt");
         File.WriteAllLines(vocab, Enumerable.Range(0, config.VocabSize).Select(i => $"t{i}"));
-        var options = new TrainingOptions
-        {
-            Device = settings.Device,
-            BatchSize = settings.BatchSize,
-            MaxSteps = settings.Steps,
-            LogEvery = Math.Max(1, settings.Steps / 10),
-            SaveEvery = 0,
-        };
+        var recipe = new TrainingRecipe { BatchSize = settings.BatchSize, MaxSteps = settings.Steps, SaveEvery = 0 };
+        var hardware = new TrainingHardware { Device = settings.Device, LogEvery = Math.Max(1, settings.Steps / 10) };
         manual_seed(1);
         using var model = new BertForPreTraining(config);
+        model.to(hardware.Prepare());
         var before = ResidentMegabytes();
         Console.WriteLine($"RSS before training: {before:F0} MB");
         var trace = new List<(int Step, double Megabytes)>();
-        Trainer.Train(model, data, options, output, vocab, progress: new InlineProgress<TrainingProgress>(p => trace.Add((p.Step, ResidentMegabytes()))));
+        using (var trainer = new Trainer(model, recipe, hardware))
+            trainer.Train(data, output, vocab, observer: new InlineTrainingObserver(p => trace.Add((p.Step, ResidentMegabytes()))));
         Console.WriteLine("RSS during training: " + string.Join(", ", trace.Select(t => $"step {t.Step}: {t.Megabytes:F0} MB")));
         var after = ResidentMegabytes();
         Console.WriteLine($"RSS after {settings.Steps} steps: {after:F0} MB; drift from the first report (step {trace[0].Step}, allocator warmed up): {(after - trace[0].Megabytes) / trace[0].Megabytes:P1} (goal <= 5%)");

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs.Models;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Training;
 
 namespace BertServerless.Cli;
 
@@ -15,12 +16,12 @@ public static class BookUploader
     {
         if (!book.Exists) throw new FileNotFoundException($"Book '{book.FullName}' does not exist.");
         // Checked here too, so a typo fails now instead of as a failed job later.
-        JobOverrides.ApplyAndValidate(overrides, new PrepOptions(), new TrainingJobOptions());
+        JobOverrides.ApplyAndValidate(overrides, new PrepOptions(), new TrainingRecipe());
         var container = service.GetBlobContainerClient(StorageNames.BooksContainer);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await using var stream = book.OpenRead();
         var uploaded = await container.GetBlobClient(blobName).UploadAsync(stream,
-            new BlobUploadOptions { Metadata = overrides.ToDictionary(), HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain" } },
+            new BlobUploadOptions { Metadata = overrides.ToDictionary(o => JobOverrides.CanonicalName(o.Key), o => o.Value), HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain" } },
             cancellationToken);
         return JobIds.For(blobName, uploaded.Value.ETag);
     }

@@ -7,19 +7,32 @@ using Microsoft.Extensions.Logging;
 namespace BertServerless.Functions;
 
 /// <summary>
-/// A book uploaded to <c>books</c>, delivered by Event Grid (the only blob trigger Flex Consumption runs): becomes a
-/// job whose chunks wait on <c>prep-chunks</c>. Locally it is disabled (<c>AzureWebJobs.SplitBook.Disabled</c>) in
-/// favour of <see cref="SplitBookPolling"/>, which needs no Event Grid subscription.
+/// A book uploaded to <c>books</c> becomes a job whose chunks wait on <c>prep-chunks</c>. One piece of work, two
+/// triggers: <see cref="Run"/> is delivered by Event Grid (the only blob trigger Flex Consumption runs);
+/// <see cref="RunPolling"/> finds the blob by the host's container polling, for <c>func start</c> on Azurite, which
+/// has no Event Grid. Each is disabled where the other runs (<c>AzureWebJobs.SplitBook.Disabled</c>,
+/// <c>AzureWebJobs.SplitBookPolling.Disabled</c>). Polling can miss a blob uploaded moments after another; the CLI's
+/// local runner lists the container instead and misses none.
 /// </summary>
 public sealed class SplitBook(BookIntake intake, ILogger<SplitBook> logger)
 {
     [Function(nameof(SplitBook))]
-    public async Task Run(
+    public Task Run(
         [BlobTrigger($"{StorageNames.BooksContainer}/{{name}}", Source = BlobTriggerSource.EventGrid, Connection = StorageNames.Connection)] BlobClient book,
         string name,
         CancellationToken cancellationToken)
+        => AcceptAsync(book, name, "uploaded", cancellationToken);
+
+    [Function("SplitBookPolling")]
+    public Task RunPolling(
+        [BlobTrigger($"{StorageNames.BooksContainer}/{{name}}", Source = BlobTriggerSource.LogsAndContainerScan, Connection = StorageNames.Connection)] BlobClient book,
+        string name,
+        CancellationToken cancellationToken)
+        => AcceptAsync(book, name, "found by polling", cancellationToken);
+
+    private async Task AcceptAsync(BlobClient book, string name, string how, CancellationToken cancellationToken)
     {
-        logger.LogInformation("Book {Name} uploaded", name);
+        logger.LogInformation("Book {Name} {How}", name, how);
         await intake.AcceptAsync(book, cancellationToken);
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using BertServerless.Cli.Local;
@@ -24,10 +23,10 @@ public static class RunCommand
     /// <summary>The demo's defaults: short sequences and a tiny model trained from scratch, so two CPU cores finish in minutes.</summary>
     private static readonly Dictionary<string, string> SampleOverrides = new()
     {
-        ["maxlen"] = "128",
+        ["max_len"] = "128",
         ["preset"] = "tiny",
         // A fresh tiny model learns visibly in two epochs at 1e-3; 5e-5 is the rate for adapting a pretrained BERT.
-        ["learningrate"] = "0.001",
+        ["learning_rate"] = "0.001",
     };
 
     public static Command Create()
@@ -35,7 +34,7 @@ public static class RunCommand
         var book = new Option<FileInfo>("--book") { Description = "The book to train on", DefaultValueFactory = _ => new FileInfo(SampleBookPath) };
         var set = new Option<string[]>("--set", "-s")
         {
-            Description = $"Job option override key=value, repeatable (default: {string.Join(" ", SampleOverrides.Select(o => $"{o.Key}={o.Value}"))})",
+            Description = $"Job option key=value by its status.json name, repeatable (default: {string.Join(" ", SampleOverrides.Select(o => $"{o.Key}={o.Value}"))})",
             AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Where to download the final checkpoint", DefaultValueFactory = _ => new DirectoryInfo("out") };
@@ -48,8 +47,9 @@ public static class RunCommand
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var overrides = new Dictionary<string, string>(SampleOverrides, StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, value) in JobOverrides.ParsePairs(parse.GetValue(set) ?? [])) overrides[key] = value;
+            var overrides = new Dictionary<string, string>(SampleOverrides);
+            // By canonical name, so --set maxlen=64 replaces the demo's max_len rather than joining it.
+            foreach (var (key, value) in JobOverrides.ParsePairs(parse.GetValue(set) ?? [])) overrides[JobOverrides.CanonicalName(key)] = value;
             var configured = parse.GetValue(connection) ?? Environment.GetEnvironmentVariable(StorageNames.Connection);
             return await RunAsync(parse.GetValue(book)!, overrides, parse.GetValue(output)!, configured,
                 TimeSpan.FromMinutes(parse.GetValue(timeout)), cancellationToken);
@@ -78,13 +78,13 @@ public static class RunCommand
             if (status.State != JobState.Succeeded)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]Job {jobId} failed:[/] {status.Error}");
-                return 1;
+                return CliErrors.Failed;
             }
-            PrintEvaluation(status.Result);
+            EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter);
             var local = await DownloadAsync(host.Services.GetRequiredService<PipelineStorage>().Checkpoints, status.Result!.CheckpointPrefix!,
                 Path.Combine(output.FullName, jobId, "final"), cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Final checkpoint: [bold]{StorageNames.CheckpointsContainer}/{status.Result.CheckpointPrefix}[/], downloaded to [bold]{local}[/]");
-            return 0;
+            return CliErrors.Ok;
         }
         finally
         {
@@ -112,19 +112,6 @@ public static class RunCommand
         builder.Services.AddTrainingWorker(builder.Configuration);
         return builder.Build();
     }
-
-    private static void PrintEvaluation(TrainingResult? result)
-    {
-        if (result?.EvalBefore is not { } before || result.EvalAfter is not { } after) return;
-        var table = new Table().AddColumns("held-out sequences", "before", "after");
-        foreach (var metric in new[] { "mlm_loss", "perplexity", "mlm_accuracy", "nsp_loss", "nsp_accuracy", "sequences" })
-            table.AddRow(metric, Format(before[metric]), Format(after[metric]));
-        AnsiConsole.Write(table);
-    }
-
-    private static string Format(JsonNode? value) => value is null ? "-" : value.GetValueKind() == System.Text.Json.JsonValueKind.Number
-        ? value.GetValue<double>().ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)
-        : value.ToJsonString();
 
     private static async Task<string> DownloadAsync(BlobContainerClient checkpoints, string prefix, string directory, CancellationToken cancellationToken)
     {

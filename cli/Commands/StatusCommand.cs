@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Azure.Storage.Blobs;
+using BertServerless.Shared;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
 using Spectre.Console;
@@ -27,7 +28,7 @@ public static class StatusCommand
                          ?? throw new InvalidOperationException($"No job {jobId}: nothing at {StorageNames.JobsContainer}/{BlobPaths.Status(jobId)}.");
             if (parse.GetValue(json)) Console.WriteLine(status.ToJson());
             else Print(status);
-            return status.State == JobState.Failed ? 2 : 0;
+            return status.State == JobState.Failed ? CliErrors.Failed : CliErrors.Ok;
         }));
         return command;
     }
@@ -39,7 +40,6 @@ public static class StatusCommand
         {
             if (!string.IsNullOrEmpty(value)) table.AddRow(Markup.Escape(name), Markup.Escape(value));
         }
-        static string? Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture);
 
         Row("job", status.JobId);
         Row("book", $"{status.Source.Container}/{status.Source.Name} ({status.Source.Bytes:N0} bytes)");
@@ -48,20 +48,13 @@ public static class StatusCommand
         Row("chunks", status.Chunks?.ToString(CultureInfo.InvariantCulture));
         if (status.PrepStats is { } stats)
             Row("prepared", $"{status.Shards} shard(s), {stats.Sequences:N0} sequences, {stats.Tokens:N0} tokens, {stats.Pairs:N0} pairs");
-        if (status.Prep is { } prep) Row("prep", $"max_len {prep.MaxLen}, pairing {prep.Pairing}, masking {prep.Masking}, seed {prep.Seed}");
-        if (status.Training is { } training)
-            Row("training", $"preset {training.Preset}, epochs {training.Epochs}, batch {training.BatchSize}, lr {training.LearningRate.ToString(CultureInfo.InvariantCulture)}"
-                            + (training.BaseModel is null ? "" : $", from {training.BaseModel}"));
-        if (status.Progress is { } p)
-            Row("progress", $"step {p.Step:N0}/{p.TotalSteps:N0}, loss {Number(p.Loss, "F4")} (mlm {Number(p.MlmLoss, "F4")}, nsp {Number(p.NspLoss, "F4")}), "
-                            + $"{Number(p.TokensPerSecond, "N0")} tokens/s, eta {(p.EtaSeconds is { } eta ? TimeSpan.FromSeconds(eta).ToString(@"hh\:mm\:ss") : "?")}");
-        if (status.Result is { } result)
-        {
-            Row("checkpoint", result.CheckpointPrefix is null ? null : $"{StorageNames.CheckpointsContainer}/{result.CheckpointPrefix}");
-            Row("eval before", result.EvalBefore?.ToJsonString());
-            Row("eval after", result.EvalAfter?.ToJsonString());
-        }
+        // As --set takes them: a value copied from here pastes into bertsl upload --set.
+        if (status.Prep is { } prep) Row("prep", Knobs.Describe(prep));
+        if (status.Training is { } training) Row("training", Knobs.Describe(training));
+        if (status.Progress is { } p) Row("progress", p.Describe());
+        Row("checkpoint", status.Result?.CheckpointPrefix is { } prefix ? $"{StorageNames.CheckpointsContainer}/{prefix}" : null);
         AnsiConsole.Write(table);
+        EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter);
 
         var history = new Table().AddColumns("time (UTC)", "state", "event");
         foreach (var e in status.History)

@@ -15,7 +15,7 @@ public static class UploadCommand
         var name = new Option<string?>("--name", "-n") { Description = "Blob name (default: the file's name)" };
         var set = new Option<string[]>("--set", "-s")
         {
-            Description = "Job option override key=value, repeatable (maxlen=128, epochs=1, preset=tiny)",
+            Description = "Job option key=value, repeatable, by its status.json name (max_len=128, epochs=1, preset=tiny)",
             AllowMultipleArgumentsPerToken = true,
         };
         var connection = StorageConnection.CreateOption();

@@ -73,7 +73,7 @@ public sealed class LocalFunctionsRunner(
     private async Task<int> HandleChunkBatchAsync(CancellationToken cancellationToken)
     {
         var batch = Math.Clamp(options.Value.Concurrency, 1, 32);
-        QueueMessage[] messages = (await storage.PrepChunks.ReceiveMessagesAsync(batch, options.Value.VisibilityTimeout, cancellationToken)).Value;
+        QueueMessage[] messages = (await storage.PrepChunks.ReceiveMessagesAsync(batch, options.Value.LeaseDuration, cancellationToken)).Value;
         await Task.WhenAll(messages.Select(m => Task.Run(() => HandleChunkAsync(m, cancellationToken), cancellationToken)));
         return messages.Length;
     }

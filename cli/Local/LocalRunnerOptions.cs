@@ -16,8 +16,8 @@ public sealed class LocalRunnerOptions
     /// <summary>host.json maxDequeueCount: a message that failed this often goes to the poison queue.</summary>
     public int MaxDequeueCount { get; set; } = StorageNames.PrepChunksMaxDequeueCount;
 
-    /// <summary>How long a received message stays hidden from other readers while it is processed.</summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>How long a received message stays hidden from other readers while it is processed (the visibility timeout of the receive; host.json's visibilityTimeout is <see cref="RetryDelay"/>).</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>After a failure, the message becomes visible again after this long (host.json visibilityTimeout).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);

@@ -6,6 +6,7 @@ using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Storage;
 using BertServerless.Shared.Text;
+using BertServerless.Shared.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,36 +22,15 @@ public sealed class BookIntake(
     PipelineStorage storage,
     JobStatusStore jobs,
     IOptionsFactory<PrepOptions> prepDefaults,
-    IOptionsFactory<TrainingJobOptions> trainingDefaults,
+    IOptionsFactory<TrainingRecipe> trainingDefaults,
     ILogger<BookIntake> logger)
 {
     /// <summary>Returns the job id, or null when the blob is gone before it could be read.</summary>
     public async Task<string?> AcceptAsync(BlobClient book, CancellationToken cancellationToken)
     {
-        BlobProperties properties;
-        try
-        {
-            properties = (await book.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            logger.LogWarning("Book {Blob} was deleted before it could be read", book.Name);
-            return null;
-        }
-
+        if (await GetPropertiesAsync(book, cancellationToken) is not { } properties) return null;
         var jobId = JobIds.For(book.Name, properties.ETag);
-        var source = new BookSource(book.BlobContainerName, book.Name, properties.ETag.ToString(), properties.ContentLength);
-        if (!await jobs.TryCreateAsync(JobStatus.New(jobId, source, jobs.Now), cancellationToken))
-        {
-            var existing = await jobs.GetAsync(jobId, cancellationToken);
-            // Chunks is set only after every chunk message was sent: until then an earlier delivery may have died mid-split.
-            if (existing is null || existing.Chunks is not null || existing.State > JobState.Preparing)
-            {
-                logger.LogInformation("Book {Blob} is already job {JobId} ({State}); duplicate delivery ignored", book.Name, jobId, existing?.State);
-                return jobId;
-            }
-            logger.LogWarning("Job {JobId} for {Blob} was created but never split; splitting it again", jobId, book.Name);
-        }
+        if (!await StartJobAsync(book, properties, jobId, cancellationToken)) return jobId;
 
         logger.LogInformation("Accepted {Blob} ({Bytes} bytes) as job {JobId}", book.Name, properties.ContentLength, jobId);
         if (!TryResolveOptions(properties.Metadata, out var prep, out var training, out var error))
@@ -58,7 +38,6 @@ public sealed class BookIntake(
             await FailAsync(jobId, $"Upload metadata is invalid: {error}", cancellationToken);
             return jobId;
         }
-
         await jobs.UpdateAsync(jobId, status =>
         {
             status.Prep = prep;
@@ -76,20 +55,53 @@ public sealed class BookIntake(
             await FailAsync(jobId, e.Message, cancellationToken);
             return jobId;
         }
+        await QueueChunksAsync(jobId, chunks, cancellationToken);
+        return jobId;
+    }
 
+    private async Task<BlobProperties?> GetPropertiesAsync(BlobClient book, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await book.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            logger.LogWarning("Book {Blob} was deleted before it could be read", book.Name);
+            return null;
+        }
+    }
+
+    /// <summary>Creates the job; false when an earlier delivery of this upload already made it and got past splitting.</summary>
+    private async Task<bool> StartJobAsync(BlobClient book, BlobProperties properties, string jobId, CancellationToken cancellationToken)
+    {
+        var source = new BookSource(book.BlobContainerName, book.Name, properties.ETag.ToString(), properties.ContentLength);
+        if (await jobs.TryCreateAsync(JobStatus.New(jobId, source, jobs.Now), cancellationToken)) return true;
+
+        var existing = await jobs.GetAsync(jobId, cancellationToken);
+        // Chunks is set only after every chunk message was sent: until then an earlier delivery may have died mid-split.
+        if (existing is null || existing.Chunks is not null || existing.State > JobState.Preparing)
+        {
+            logger.LogInformation("Book {Blob} is already job {JobId} ({State}); duplicate delivery ignored", book.Name, jobId, existing?.State);
+            return false;
+        }
+        logger.LogWarning("Job {JobId} for {Blob} was created but never split; splitting it again", jobId, book.Name);
+        return true;
+    }
+
+    private async Task QueueChunksAsync(string jobId, int chunks, CancellationToken cancellationToken)
+    {
         for (var index = 0; index < chunks; index++)
             await storage.PrepChunks.SendMessageAsync(MessageJson.Serialize(new BookChunked(jobId, index, chunks)), cancellationToken);
-
         await jobs.UpdateAsync(jobId, status =>
         {
             status.Chunks = chunks;
             status.Note($"Split into {chunks} chunk(s); preparing shards.", jobs.Now);
         }, cancellationToken);
         logger.LogInformation("Job {JobId}: {Chunks} chunk(s) queued on {Queue}", jobId, chunks, StorageNames.PrepChunksQueue);
-        return jobId;
     }
 
-    private bool TryResolveOptions(IDictionary<string, string> metadata, out PrepOptions prep, out TrainingJobOptions training, out string? error)
+    private bool TryResolveOptions(IDictionary<string, string> metadata, out PrepOptions prep, out TrainingRecipe training, out string? error)
     {
         // The factories build fresh instances, so one upload's overrides never leak into the configured defaults.
         prep = prepDefaults.Create(Options.DefaultName);

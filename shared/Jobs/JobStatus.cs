@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using BertServerless.Shared.Prep;
+using BertServerless.Shared.Training;
 
 namespace BertServerless.Shared.Jobs;
 
@@ -10,15 +10,6 @@ namespace BertServerless.Shared.Jobs;
 /// </summary>
 public sealed class JobStatus
 {
-    /// <summary>snake_case and enum names, as the rest of the pipeline's JSON (manifest.json, HF config.json).</summary>
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
-
     public required string JobId { get; init; }
     public required BookSource Source { get; init; }
 
@@ -31,8 +22,8 @@ public sealed class JobStatus
     /// <summary>Effective prep options: configuration defaults with the upload's metadata overrides applied.</summary>
     public PrepOptions? Prep { get; set; }
 
-    /// <summary>Effective training options, as <see cref="Prep"/>.</summary>
-    public TrainingJobOptions? Training { get; set; }
+    /// <summary>The effective training recipe, as <see cref="Prep"/>.</summary>
+    public TrainingRecipe? Training { get; set; }
 
     /// <summary>Set once every chunk of the book is stored and announced on the prep queue.</summary>
     public int? Chunks { get; set; }
@@ -41,7 +32,7 @@ public sealed class JobStatus
     public int? Shards { get; set; }
     public JobProgress? Progress { get; set; }
     public string? Error { get; set; }
-    public TrainingResult? Result { get; set; }
+    public JobResult? Result { get; set; }
 
     [JsonIgnore] public bool IsFinished => State is JobState.Succeeded or JobState.Failed;
 
@@ -79,17 +70,7 @@ public sealed class JobStatus
     /// <summary>Records an event without changing state, e.g. "chunk 3 of 8 done".</summary>
     public void Note(string message, DateTimeOffset now) => History.Add(new JobEvent(now, State, message));
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => DocumentJson.Serialize(this);
 
-    public static JobStatus Parse(string json, string sourceName)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<JobStatus>(json, Json) ?? throw new InvalidDataException($"Job status '{sourceName}' is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Job status '{sourceName}' is not valid: {e.Message}", e);
-        }
-    }
+    public static JobStatus Parse(string json, string sourceName) => DocumentJson.Parse<JobStatus>(json, sourceName, "job status");
 }

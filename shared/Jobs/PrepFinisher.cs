@@ -27,9 +27,9 @@ public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, I
         }
 
         var manifest = await BuildManifestAsync(jobId, chunkCount, settings, cancellationToken);
-        if (manifest.Stats.Pairs == 0)
+        if (manifest.NoPairsError is { } error)
         {
-            await jobs.FailAsync(jobId, $"'{manifest.Source}' has no paragraph of two or more sentences, so no next-sentence pair can be made.", cancellationToken);
+            await jobs.FailAsync(jobId, error, cancellationToken);
             return;
         }
         await storage.Shards.GetBlobClient(BlobPaths.Manifest(jobId)).UploadAsync(BinaryData.FromString(manifest.ToJson()), overwrite: true, cancellationToken);
@@ -64,17 +64,15 @@ public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, I
 
     private async Task<ShardManifest> BuildManifestAsync(string jobId, int chunkCount, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
-        var stats = new PrepStats();
-        var shards = new List<ShardEntry>();
+        var markers = new List<(PrepStats Stats, IEnumerable<ShardEntry> Shards)>();
         for (var index = 0; index < chunkCount; index++)
         {
             var name = BlobPaths.ChunkMarker(jobId, index);
             var content = (await storage.Shards.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value.Content;
             var marker = ChunkMarker.Parse(content.ToString(), name);
-            stats.Add(marker.Stats);
-            shards.AddRange(marker.Shards);
+            markers.Add((marker.Stats, marker.Shards));
         }
-        return new ShardManifest { Source = settings[ShardFormat.Meta.Source], Settings = settings, Shards = shards, Stats = stats };
+        return ShardManifest.Assemble(settings[ShardFormat.Meta.Source], settings, markers);
     }
 
     private async Task<bool> TryOpenGateAsync(string jobId, CancellationToken cancellationToken)

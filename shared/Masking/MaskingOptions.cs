@@ -1,6 +1,6 @@
 namespace BertServerless.Shared.Masking;
 
-/// <summary>How sequences are masked for MLM; bound from configuration by <c>nameof(MaskingOptions)</c>.</summary>
+/// <summary>How sequences are masked for MLM; made from the prep knobs by <see cref="Prep.PrepOptions.ToMaskingOptions"/>.</summary>
 public sealed class MaskingOptions
 {
     /// <summary>Share of the non-special tokens chosen for prediction (BERT: 0.15).</summary>

@@ -21,11 +21,19 @@ public sealed class ChunkPreparer(BertTokenization tokenizer, PrepOptions option
             stats.Sentences += sentences[p].Count;
         }
 
-        // A chunk without a pairable paragraph adds nothing; whether the whole book gave any pair is the pipeline's call.
         var counts = sentences.Select(p => (IReadOnlyList<int>)p.Select(s => s.Length).ToArray()).ToArray();
-        if (!CanPair(counts)) return new ChunkResult(chunk.Index, [], stats);
         var random = new Random(ChunkSeed(options.Seed, chunk.Index));
-        var pairs = NspPairs.Create(counts, NspOptionsFor(options), random);
+        List<NspPair> pairs;
+        try
+        {
+            pairs = NspPairs.Create(counts, NspOptionsFor(options), random);
+        }
+        catch (NotEnoughTextException)
+        {
+            // NspPairs decides what can be paired. A chunk that cannot adds nothing; whether the whole book gave any
+            // pair is decided once, over all chunks (ShardManifest.NoPairsError).
+            return new ChunkResult(chunk.Index, [], stats);
+        }
 
         var masking = options.ToMaskingOptions();
         var examples = new List<PretrainingExample>(pairs.Count * options.DupeFactor);
@@ -44,9 +52,6 @@ public sealed class ChunkPreparer(BertTokenization tokenizer, PrepOptions option
         }
         return new ChunkResult(chunk.Index, examples, stats);
     }
-
-    private bool CanPair(IReadOnlyList<int>[] counts)
-        => counts.Count(p => p.Count > 0) >= 2 && (options.Pairing == PairingMode.Segment || counts.Any(p => p.Count >= 2));
 
     public static NspOptions NspOptionsFor(PrepOptions options)
         => new() { Mode = options.Pairing, MaxTokens = options.MaxLen, ShortSeqProb = options.ShortSeqProb };

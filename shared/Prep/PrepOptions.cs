@@ -3,9 +3,15 @@ using BertServerless.Shared.Text;
 
 namespace BertServerless.Shared.Prep;
 
-/// <summary>Every knob of data preparation; bound from configuration section "Prep" by the Functions app, from flags by the CLI.</summary>
+/// <summary>
+/// Every knob of data preparation, named by the <see cref="Knobs"/> rule (<c>max_len</c>, <c>--max-len</c>):
+/// defaults from configuration section <see cref="SectionName"/>, overridden per upload by blob metadata, or set by
+/// <c>bertsl prep</c>'s flags.
+/// </summary>
 public sealed class PrepOptions
 {
+    public const string SectionName = "Prep";
+
     /// <summary>Longest sequence, specials included. 512 as in the tutorial; 128 suits books of short sentences and trains ~4x faster.</summary>
     public int MaxLen { get; set; } = 512;
 
@@ -39,12 +45,12 @@ public sealed class PrepOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
     public void Validate()
     {
-        Require(MaxLen is >= 8 and <= 8192, $"MaxLen must be between 8 and 8192 (got {MaxLen}).");
-        Require(MaskProbability is > 0 and < 1, $"MaskProbability must be between 0 and 1 (got {MaskProbability}).");
-        Require(ShortSeqProb is >= 0 and <= 1, $"ShortSeqProb must be between 0 and 1 (got {ShortSeqProb}).");
-        Require(DupeFactor is >= 1 and <= 100, $"DupeFactor must be between 1 and 100 (got {DupeFactor}).");
-        Require(ShardSize >= 1, $"ShardSize must be at least 1 (got {ShardSize}).");
-        Require(ChunkChars >= 1000, $"ChunkChars must be at least 1000 (got {ChunkChars}).");
+        Require(MaxLen is >= 8 and <= 8192, $"max_len must be between 8 and 8192 (got {MaxLen}).");
+        Require(MaskProbability is > 0 and < 1, $"mask_probability must be between 0 and 1 (got {MaskProbability}).");
+        Require(ShortSeqProb is >= 0 and <= 1, $"short_seq_prob must be between 0 and 1 (got {ShortSeqProb}).");
+        Require(DupeFactor is >= 1 and <= 100, $"dupe_factor must be between 1 and 100 (got {DupeFactor}).");
+        Require(ShardSize >= 1, $"shard_size must be at least 1 (got {ShardSize}).");
+        Require(ChunkChars >= 1000, $"chunk_chars must be at least 1000 (got {ChunkChars}).");
         TextEncodings.Parse(Encoding);
     }
 

@@ -23,19 +23,19 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         var metadata = PrepMetadata.For(options, tokenizer, source);
         long? totalBytes = book.CanSeek ? book.Length : null;
         var stats = new PrepStats();
-        var shards = new List<ShardEntry>();
-        var chunks = 0;
+        var written = new List<(PrepStats Stats, IEnumerable<ShardEntry> Shards)>();
 
         async Task WriteAsync(ChunkResult result)
         {
+            var shards = new List<ShardEntry>();
             foreach (var shard in ShardPacker.Pack(result, options.ShardSize, tokenizer.Special.Pad, metadata))
             {
                 await sink.WriteAsync(shard.FileName, shard.Bytes, cancellationToken);
                 shards.Add(shard.Entry);
             }
+            written.Add((result.Stats, shards));
             stats.Add(result.Stats);
-            chunks++;
-            progress?.Report(new PrepProgress(book.CanSeek ? book.Position : stats.Chars, totalBytes, chunks, stats));
+            progress?.Report(new PrepProgress(book.CanSeek ? book.Position : stats.Chars, totalBytes, written.Count, stats));
         }
 
         var paragraphs = BookReader.ReadParagraphs(book, ReaderOptions(options), source);
@@ -48,10 +48,8 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         }
         while (inFlight.Count > 0) await WriteAsync(await inFlight.Dequeue());
 
-        if (stats.Pairs == 0)
-            throw new InvalidDataException($"'{source}' gives no next-sentence pair: it needs paragraphs of two or more sentences, and more than one paragraph to draw random sentences from.");
-
-        var manifest = new ShardManifest { Source = source, Settings = metadata, Shards = shards, Stats = stats };
+        var manifest = ShardManifest.Assemble(source, metadata, written);
+        if (manifest.NoPairsError is { } error) throw new InvalidDataException(error);
         await sink.WriteAsync(ShardFormat.ManifestFileName, Encoding.UTF8.GetBytes(manifest.ToJson()), cancellationToken);
         return manifest;
     }

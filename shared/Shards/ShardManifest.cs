@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using BertServerless.Shared.Prep;
 
@@ -18,28 +17,33 @@ public sealed record ShardEntry(
 /// </summary>
 public sealed class ShardManifest
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     [JsonPropertyName("format_version")] public string FormatVersion { get; init; } = ShardFormat.Version;
     [JsonPropertyName("source")] public required string Source { get; init; }
     [JsonPropertyName("settings")] public required IReadOnlyDictionary<string, string> Settings { get; init; }
     [JsonPropertyName("shards")] public required IReadOnlyList<ShardEntry> Shards { get; init; }
     [JsonPropertyName("stats")] public required PrepStats Stats { get; init; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static ShardManifest Parse(string json, string sourceName)
+    /// <summary>The manifest of a book prepared chunk by chunk: stats summed and shards listed in chunk order.</summary>
+    public static ShardManifest Assemble(string source, IReadOnlyDictionary<string, string> settings, IEnumerable<(PrepStats Stats, IEnumerable<ShardEntry> Shards)> chunks)
     {
-        try
+        var stats = new PrepStats();
+        var shards = new List<ShardEntry>();
+        foreach (var chunk in chunks)
         {
-            return JsonSerializer.Deserialize<ShardManifest>(json, Json)
-                   ?? throw new InvalidDataException($"Manifest '{sourceName}' is empty.");
+            stats.Add(chunk.Stats);
+            shards.AddRange(chunk.Shards);
         }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Manifest '{sourceName}' is not a valid shard manifest: {e.Message}", e);
-        }
+        return new ShardManifest { Source = source, Settings = settings, Shards = shards, Stats = stats };
     }
+
+    /// <summary>Why the book cannot be trained on when no chunk gave a next-sentence pair; null when some did.</summary>
+    [JsonIgnore]
+    public string? NoPairsError => Stats.Pairs > 0 ? null
+        : $"'{Source}' gives no next-sentence pair: it needs paragraphs of two or more sentences, and more than one paragraph to draw random sentences from.";
+
+    public string ToJson() => DocumentJson.Serialize(this);
+
+    public static ShardManifest Parse(string json, string sourceName) => DocumentJson.Parse<ShardManifest>(json, sourceName, "shard manifest");
 
     public static ShardManifest Read(string path) => Parse(File.ReadAllText(path), path);
 }

@@ -1,4 +1,5 @@
 using BertServerless.Shared.Shards;
+using BertServerless.Shared.Training;
 
 namespace BertServerless.Shared.Storage;
 
@@ -32,15 +33,17 @@ public static class BlobPaths
 
     public const string ChunkMarkerExtension = ".json";
 
+    // Checkpoints container: a job's run in the same CheckpointLayout as a local output folder.
+
     /// <summary>Checkpoints container: a resumable checkpoint written at an intermediate optimizer step.</summary>
-    public static string StepCheckpoint(string jobId, int step) => $"{jobId}/step-{step:D6}/";
+    public static string StepCheckpoint(string jobId, int step) => $"{jobId}/{CheckpointLayout.StepFolder(step)}/";
 
     /// <summary>Checkpoints container: the trained model in Hugging Face layout.</summary>
-    public static string FinalCheckpoint(string jobId) => $"{jobId}/final/";
+    public static string FinalCheckpoint(string jobId) => $"{jobId}/{CheckpointLayout.FinalFolder}/";
 
     /// <summary>Checkpoints container: names the newest complete checkpoint; written after all of its files.</summary>
-    public static string LatestCheckpoint(string jobId) => $"{jobId}/latest.json";
+    public static string LatestCheckpoint(string jobId) => $"{jobId}/{CheckpointLayout.LatestFile}";
 
     /// <summary>Checkpoints container: held-out metrics before and after training.</summary>
-    public static string Eval(string jobId) => $"{jobId}/eval.json";
+    public static string Eval(string jobId) => $"{jobId}/{CheckpointLayout.EvalFile}";
 }

@@ -45,7 +45,7 @@ public class PrepCommandTests
         var output = Path.Combine(_work, "out-" + name);
         var result = await Bertsl.RunAsync(_work, Timeout, "prep", "--input", Write(name, content), "--out", output);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode); // bad input: CliErrors.BadInput
         Assert.StartsWith("error: ", result.Stderr);
         Assert.Contains(expected, result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
@@ -56,7 +56,7 @@ public class PrepCommandTests
     public async Task Prep_missing_book_names_the_path()
     {
         var result = await Bertsl.RunAsync(_work, Timeout, "prep", "--input", "no-such-book.txt", "--out", "x");
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("no-such-book.txt", result.Stderr);
     }
 }

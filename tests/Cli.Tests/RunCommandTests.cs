@@ -14,6 +14,9 @@ public class RunCommandTests
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("Succeeded", result.Stdout);
         Assert.Contains("mlm_loss", result.Stdout);
+        // Each progress report is printed once, however often the status is polled before the next one.
+        var progressLines = result.Stdout.Split('\n').Where(l => l.StartsWith("step ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(progressLines.Distinct(), progressLines);
         var final = Assert.Single(Directory.GetDirectories(Path.Combine(work, "out"))) + "/final";
         foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json" })
             Assert.True(File.Exists(Path.Combine(final, file)), $"{file} missing in {final}");

@@ -1,7 +1,10 @@
 using Azure;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared;
 using BertServerless.Shared.Prep;
+using BertServerless.Shared.Training;
+using Microsoft.Extensions.Configuration;
 
 namespace BertServerless.Functions.Tests;
 
@@ -23,7 +26,7 @@ public sealed class JobRulesTests
     [Fact]
     public void Apply_knownKeys_setsOptionsCaseInsensitively()
     {
-        var (prep, training) = (new PrepOptions(), new TrainingJobOptions());
+        var (prep, training) = (new PrepOptions(), new TrainingRecipe());
 
         JobOverrides.Apply(new Dictionary<string, string> { ["MAXLEN"] = "128", ["epochs"] = "1", ["layout"] = "line-per-paragraph", ["training_seed"] = "7", ["maxsteps"] = "" }, prep, training);
 
@@ -38,7 +41,7 @@ public sealed class JobRulesTests
     [Fact]
     public void Apply_sharedName_setsBoth()
     {
-        var (prep, training) = (new PrepOptions(), new TrainingJobOptions());
+        var (prep, training) = (new PrepOptions(), new TrainingRecipe());
 
         JobOverrides.Apply([new("seed", "3")], prep, training);
 
@@ -47,13 +50,75 @@ public sealed class JobRulesTests
 
     [Theory]
     [InlineData("lr", "1", "Unknown job option 'lr'")]
-    [InlineData("learningrate", "fast", "LearningRate takes a number")]
-    [InlineData("pairing", "random", "Pairing takes one of")]
+    [InlineData("learningrate", "fast", "learning_rate takes a number")]
+    [InlineData("pairing", "random", "pairing takes one of")]
     public void Apply_badOverride_throwsNamingIt(string key, string value, string expected)
     {
-        var error = Assert.Throws<ArgumentException>(() => JobOverrides.Apply([new(key, value)], new PrepOptions(), new TrainingJobOptions()));
+        var error = Assert.Throws<ArgumentException>(() => JobOverrides.Apply([new(key, value)], new PrepOptions(), new TrainingRecipe()));
 
         Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("max_len")]
+    [InlineData("maxlen")]
+    [InlineData("MaxLen")]
+    [InlineData("max-len")]
+    [InlineData("prep_max_len")]
+    public void Apply_snakeNameOrOldSpelling_setsTheSameKnob(string key)
+    {
+        var prep = new PrepOptions();
+
+        JobOverrides.Apply([new(key, "96")], prep, new TrainingRecipe());
+
+        Assert.Equal(96, prep.MaxLen);
+        Assert.Equal(key.StartsWith("prep_", StringComparison.Ordinal) ? "prep_max_len" : "max_len", JobOverrides.CanonicalName(key));
+    }
+
+    [Fact]
+    public void Apply_everyNameAndValueOfStatusJson_pastesBackIntoTheSameOptions()
+    {
+        var prep = new PrepOptions { MaxLen = 128, Pairing = BertServerless.Shared.Text.PairingMode.Segment, WholeWordMasking = true, MaskProbability = 0.2 };
+        var recipe = new TrainingRecipe { Preset = "tiny", LearningRate = 1e-3, MaxSteps = 9, GradientAccumulation = 4, LengthBucketing = true, WarmupRatio = 0.05 };
+        var status = JobStatus.New("a-0123456789ab", new BookSource("books", "a.txt", "e", 1), DateTimeOffset.UtcNow);
+        status.Prep = prep;
+        status.Training = recipe;
+
+        // What a user sees in status.json, as key=value pairs for --set.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(status.ToJson())!;
+        var pairs = new[] { "prep", "training" }
+            .SelectMany(section => json[section]!.AsObject().Select(p => KeyValuePair.Create(p.Key, p.Value!.ToString().ToLowerInvariant())))
+            .Where(p => p.Key != "seed") // in both sections: --set seed= sets both, which is the point of training_seed
+            .ToList();
+        var (pastedPrep, pastedRecipe) = (new PrepOptions(), new TrainingRecipe());
+        JobOverrides.ApplyAndValidate(pairs, pastedPrep, pastedRecipe);
+
+        Assert.Equal(DocumentJson.Serialize(prep), DocumentJson.Serialize(pastedPrep));
+        Assert.Equal(DocumentJson.Serialize(recipe), DocumentJson.Serialize(pastedRecipe));
+    }
+
+    [Fact]
+    public void Knobs_configurationSection_bindsSnakeAndPascalKeysAndRejectsTypos()
+    {
+        var recipe = new TrainingRecipe();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Training:max_steps"] = "12", ["Training:GradientAccumulation"] = "3", ["Training:length_bucketing"] = "true",
+        }).Build();
+
+        Knobs.Apply(recipe, configuration.GetSection(TrainingRecipe.SectionName));
+
+        Assert.Equal((12, 3, true), (recipe.MaxSteps, recipe.GradientAccumulation, recipe.LengthBucketing));
+        var typo = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Training:epoch"] = "1" }).Build();
+        Assert.Contains("Unknown option 'epoch'", Assert.Throws<ArgumentException>(() => Knobs.Apply(new TrainingRecipe(), typo.GetSection("Training"))).Message);
+    }
+
+    [Fact]
+    public void Validate_recipeOutOfRange_namesTheKnobBySnakeName()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new TrainingRecipe { MaxSteps = 0 }.Validate());
+
+        Assert.StartsWith("max_steps must be at least 1", error.Message);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Shared.Jobs;
 
 namespace BertServerless.Functions.Tests;
@@ -43,11 +44,12 @@ public sealed class JobStatusStoreTests(AzuriteFixture azurite)
         await azurite.Jobs.UpdateAsync(jobId, s =>
         {
             s.Progress = new JobProgress { Step = 10, TotalSteps = 100, Loss = 7.5, EtaSeconds = 90 };
-            s.Result = new TrainingResult { CheckpointPrefix = $"{jobId}/final/", EvalAfter = new() { ["mlm_accuracy"] = 0.42 } };
+            s.Result = new JobResult { CheckpointPrefix = $"{jobId}/final/", EvalAfter = new EvaluationResult(2.5, 0.69, 3.19, 12.2, 0.42, 0.5, 10) };
         }, CancellationToken.None);
 
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
         Assert.Equal(100, status.Progress!.TotalSteps);
-        Assert.Equal(0.42, (double)status.Result!.EvalAfter!["mlm_accuracy"]!);
+        Assert.Equal(0.42, status.Result!.EvalAfter!.MlmAccuracy);
+        Assert.Equal(10, status.Result.EvalAfter.Sequences);
     }
 }

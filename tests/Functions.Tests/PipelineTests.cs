@@ -105,9 +105,9 @@ public sealed class PipelineTests(AzuriteFixture azurite)
     }
 
     [Theory]
-    [InlineData("maxlen", "long", "MaxLen takes a whole number")]
+    [InlineData("maxlen", "long", "max_len takes a whole number")]
     [InlineData("epochz", "1", "Unknown job option 'epochz'")]
-    [InlineData("maxlen", "4", "MaxLen must be between 8 and 8192")]
+    [InlineData("maxlen", "4", "max_len must be between 8 and 8192")]
     public async Task Upload_badMetadataOverride_failsJobNamingTheOption(string key, string value, string reason)
     {
         var (blob, jobId) = await azurite.UploadAsync($"bad-{key}-{value}.txt", Meditations, new Dictionary<string, string> { [key] = value });

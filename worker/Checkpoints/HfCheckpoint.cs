@@ -1,6 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using BertServerless.Shared;
 using BertServerless.Shared.SafeTensors;
+using BertServerless.Shared.Training;
+using BertServerless.Worker.Training;
 using BertServerless.Worker.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,10 +15,6 @@ namespace BertServerless.Worker.Checkpoints;
 /// </summary>
 public static class HfCheckpoint
 {
-    public const string ConfigFileName = "config.json";
-    public const string VocabFileName = "vocab.txt";
-    public const string TokenizerConfigFileName = "tokenizer_config.json";
-
     // Keys real checkpoints carry that are not parameters here: a positions buffer older transformers saved, and the
     // decoder bias, an alias of cls.predictions.bias.
     private const string PositionIdsBuffer = "bert.embeddings.position_ids";
@@ -30,9 +28,9 @@ public static class HfCheckpoint
     /// </summary>
     public static BertForPreTraining Load(string modelDir)
     {
-        var config = BertConfig.Load(Path.Combine(modelDir, ConfigFileName));
-        var vocab = Path.Combine(modelDir, VocabFileName);
-        if (File.Exists(vocab)) CheckVocabulary(config, vocab);
+        var config = BertConfig.Load(Path.Combine(modelDir, CheckpointLayout.ConfigFile));
+        var vocab = Path.Combine(modelDir, CheckpointLayout.VocabFile);
+        if (File.Exists(vocab)) TrainingVocabulary.CheckFitsModel(vocab, config.VocabSize);
 
         var model = new BertForPreTraining(config);
         try
@@ -56,7 +54,7 @@ public static class HfCheckpoint
     /// </summary>
     public static void Save(BertForPreTraining model, string modelDir, string vocabPath, bool doLowerCase = true)
     {
-        CheckVocabulary(model.Config, vocabPath);
+        TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
         Directory.CreateDirectory(modelDir);
 
         var tensors = model.state_dict()
@@ -64,26 +62,17 @@ public static class HfCheckpoint
             .Select(p => HfStateDict.ToSafeTensor(p.Key, p.Value))
             .ToList();
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };
-        WriteReplacing(Path.Combine(modelDir, HfStateDict.SafeTensorsFileName), path => new SafeTensorsFile(tensors, metadata).Write(path));
-        WriteReplacing(Path.Combine(modelDir, ConfigFileName), model.Config.Save);
-        WriteReplacing(Path.Combine(modelDir, VocabFileName), path => File.Copy(vocabPath, path, overwrite: true));
+        WriteReplacing(Path.Combine(modelDir, CheckpointLayout.WeightsFile), path => new SafeTensorsFile(tensors, metadata).Write(path));
+        WriteReplacing(Path.Combine(modelDir, CheckpointLayout.ConfigFile), model.Config.Save);
+        WriteReplacing(Path.Combine(modelDir, CheckpointLayout.VocabFile), path => File.Copy(vocabPath, path, overwrite: true));
         var tokenizerConfig = new JsonObject
         {
             ["tokenizer_class"] = "BertTokenizer",
             ["do_lower_case"] = doLowerCase,
             ["model_max_length"] = model.Config.MaxPositionEmbeddings,
         };
-        WriteReplacing(Path.Combine(modelDir, TokenizerConfigFileName),
-            path => File.WriteAllText(path, tokenizerConfig.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
-    }
-
-    /// <summary>Fails unless the vocabulary file has exactly vocab_size lines, one token each, as BertTokenizer reads it.</summary>
-    public static void CheckVocabulary(BertConfig config, string vocabPath)
-    {
-        var tokens = File.ReadLines(vocabPath).Count();
-        if (tokens != config.VocabSize)
-            throw new InvalidDataException(
-                $"'{vocabPath}' has {tokens} tokens but the model's vocab_size is {config.VocabSize}: they must match, or token ids would index the wrong embeddings.");
+        WriteReplacing(Path.Combine(modelDir, CheckpointLayout.TokenizerConfigFile),
+            path => File.WriteAllText(path, tokenizerConfig.ToJsonString(DocumentJson.Options)));
     }
 
     private static void CopyInto(BertForPreTraining model, Dictionary<string, Tensor> stored, string modelDir)

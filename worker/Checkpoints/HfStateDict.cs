@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Text.Json.Nodes;
 using BertServerless.Shared.SafeTensors;
+using BertServerless.Shared.Training;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -14,24 +15,20 @@ namespace BertServerless.Worker.Checkpoints;
 /// </summary>
 internal static class HfStateDict
 {
-    public const string SafeTensorsFileName = "model.safetensors";
-    public const string SafeTensorsIndexFileName = "model.safetensors.index.json";
-    public const string PickleFileName = "pytorch_model.bin";
-
     /// <summary>Stored names as they are (gamma/beta, buffers and all); mapping them is <see cref="HfCheckpoint"/>'s job.</summary>
     public static Dictionary<string, Tensor> Read(string modelDir)
     {
-        var single = Path.Combine(modelDir, SafeTensorsFileName);
+        var single = Path.Combine(modelDir, CheckpointLayout.WeightsFile);
         if (File.Exists(single)) return FromSafeTensors(SafeTensorsFile.Read(single).Tensors);
 
-        var index = Path.Combine(modelDir, SafeTensorsIndexFileName);
+        var index = Path.Combine(modelDir, CheckpointLayout.ShardedWeightsIndexFile);
         if (File.Exists(index)) return FromShards(modelDir, index);
 
-        var pickle = Path.Combine(modelDir, PickleFileName);
+        var pickle = Path.Combine(modelDir, CheckpointLayout.PickleWeightsFile);
         if (File.Exists(pickle)) return FromPickle(pickle);
 
         throw new FileNotFoundException(
-            $"No weights in '{modelDir}': expected {SafeTensorsFileName}, {SafeTensorsIndexFileName} or {PickleFileName}.");
+            $"No weights in '{modelDir}': expected {CheckpointLayout.WeightsFile}, {CheckpointLayout.ShardedWeightsIndexFile} or {CheckpointLayout.PickleWeightsFile}.");
     }
 
     public static Tensor ToTensor(SafeTensor stored)

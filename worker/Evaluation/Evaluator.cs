@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Model;
 using BertServerless.Worker.Training;
 using static TorchSharp.torch;

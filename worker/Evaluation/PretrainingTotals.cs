@@ -1,4 +1,5 @@
 using BertServerless.Shared.Shards;
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Model;
 using static TorchSharp.torch;
 

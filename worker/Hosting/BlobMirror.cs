@@ -22,9 +22,9 @@ public static class BlobMirror
 
     /// <summary>
     /// Mirrors the blobs directly under <paramref name="prefix"/> (not those in deeper folders) into
-    /// <paramref name="directory"/>, except the names <paramref name="skip"/> lists. Returns how many blobs the prefix holds.
+    /// <paramref name="directory"/>, those whose file name <paramref name="include"/> accepts. Returns how many blobs the prefix holds.
     /// </summary>
-    public static async Task<int> DownloadFolderAsync(BlobContainerClient container, string prefix, string directory, IReadOnlySet<string> skip, CancellationToken cancellationToken)
+    public static async Task<int> DownloadFolderAsync(BlobContainerClient container, string prefix, string directory, Func<string, bool> include, CancellationToken cancellationToken)
     {
         var count = 0;
         await foreach (var item in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Prefix = prefix, Delimiter = "/" }, cancellationToken))
@@ -32,7 +32,7 @@ public static class BlobMirror
             if (!item.IsBlob) continue;
             count++;
             var name = item.Blob.Name[prefix.Length..];
-            if (skip.Contains(name)) continue;
+            if (!include(name)) continue;
             await DownloadAsync(container.GetBlobClient(item.Blob.Name), LocalPath(directory, name), item.Blob.Properties.ContentLength ?? -1, cancellationToken);
         }
         return count;

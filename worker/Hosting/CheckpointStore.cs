@@ -1,16 +1,15 @@
-using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Training;
 
 namespace BertServerless.Worker.Hosting;
 
 /// <summary>
-/// A job's files in the checkpoints container: <c>{jobId}/step-000500/</c> (resumable: model, optimizer moments,
-/// trainer state), <c>{jobId}/final/</c> (Hugging Face layout), <c>{jobId}/eval.json</c> and, always last,
-/// <c>{jobId}/latest.json</c>.
+/// A job's run in the checkpoints container, in the same <see cref="CheckpointLayout"/> as the local output folder:
+/// <c>{jobId}/step-000500/</c>, <c>{jobId}/final/</c>, <c>{jobId}/eval.json</c> and, always last, <c>{jobId}/latest.json</c>.
 /// </summary>
 public sealed class CheckpointStore(PipelineStorage storage, TimeProvider time)
 {
@@ -19,23 +18,20 @@ public sealed class CheckpointStore(PipelineStorage storage, TimeProvider time)
     public BlobContainerClient Container => storage.Checkpoints;
 
     /// <summary>Uploads a step checkpoint's files, then points latest.json at it.</summary>
-    public async Task<string> UploadStepAsync(string jobId, int step, int totalSteps, string directory, CancellationToken cancellationToken)
+    public async Task<string> UploadStepAsync(string jobId, CheckpointWritten checkpoint, CancellationToken cancellationToken)
     {
-        var prefix = BlobPaths.StepCheckpoint(jobId, step);
-        await UploadFilesAsync(directory, prefix, static _ => true, cancellationToken);
-        await WriteLatestAsync(jobId, new LatestCheckpoint(prefix, step, totalSteps, Final: false, time.GetUtcNow()), cancellationToken);
+        var prefix = BlobPaths.StepCheckpoint(jobId, checkpoint.Step);
+        await UploadFilesAsync(checkpoint.Directory, prefix, cancellationToken);
+        await WriteLatestAsync(jobId, new LatestCheckpoint(prefix, checkpoint.Step, checkpoint.TotalSteps, Final: false, time.GetUtcNow()), cancellationToken);
         return prefix;
     }
 
-    /// <summary>
-    /// Uploads the final model (without the optimizer moments: nothing resumes a finished run) and eval.json, then
-    /// points latest.json at the model.
-    /// </summary>
+    /// <summary>Uploads the output folder's <c>final/</c> and eval.json, then points latest.json at the model.</summary>
     public async Task<string> UploadFinalAsync(string jobId, int step, string outputDirectory, CancellationToken cancellationToken)
     {
         var prefix = BlobPaths.FinalCheckpoint(jobId);
-        await UploadFilesAsync(outputDirectory, prefix, name => name is not (OptimizerStateFile.FileName or TrainingReport.FileName), cancellationToken);
-        await Container.GetBlobClient(BlobPaths.Eval(jobId)).UploadAsync(Path.Combine(outputDirectory, TrainingReport.FileName),
+        await UploadFilesAsync(Path.Combine(outputDirectory, CheckpointLayout.FinalFolder), prefix, cancellationToken);
+        await Container.GetBlobClient(BlobPaths.Eval(jobId)).UploadAsync(Path.Combine(outputDirectory, CheckpointLayout.EvalFile),
             new BlobUploadOptions { HttpHeaders = JsonHeaders }, cancellationToken);
         await WriteLatestAsync(jobId, new LatestCheckpoint(prefix, step, step, Final: true, time.GetUtcNow()), cancellationToken);
         return prefix;
@@ -47,23 +43,17 @@ public sealed class CheckpointStore(PipelineStorage storage, TimeProvider time)
         return await ReadTextAsync(name, cancellationToken) is { } json ? LatestCheckpoint.Parse(json, name) : null;
     }
 
-    /// <summary>The uploaded eval.json (<c>before</c>, <c>after</c>, <c>eval_shards</c>), or null when there is none.</summary>
-    public async Task<JsonObject?> ReadEvalAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>The uploaded eval.json, or null when there is none.</summary>
+    public async Task<EvaluationReport?> ReadEvalAsync(string jobId, CancellationToken cancellationToken)
     {
         var name = BlobPaths.Eval(jobId);
-        return await ReadTextAsync(name, cancellationToken) is { } json
-            ? JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"'{name}' is not a JSON object.")
-            : null;
+        return await ReadTextAsync(name, cancellationToken) is { } json ? EvaluationReport.Parse(json, name) : null;
     }
 
-    private async Task UploadFilesAsync(string directory, string prefix, Func<string, bool> include, CancellationToken cancellationToken)
+    private async Task UploadFilesAsync(string directory, string prefix, CancellationToken cancellationToken)
     {
         foreach (var path in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
-        {
-            var name = Path.GetFileName(path);
-            if (include(name))
-                await Container.GetBlobClient(prefix + name).UploadAsync(path, overwrite: true, cancellationToken);
-        }
+            await Container.GetBlobClient(prefix + Path.GetFileName(path)).UploadAsync(path, overwrite: true, cancellationToken);
     }
 
     private Task WriteLatestAsync(string jobId, LatestCheckpoint latest, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using BertServerless.Shared;
 
 namespace BertServerless.Worker.Hosting;
 
@@ -9,26 +8,9 @@ namespace BertServerless.Worker.Hosting;
 /// </summary>
 /// <param name="Prefix">The checkpoint's folder in the checkpoints container, ending in a slash.</param>
 /// <param name="Final">True for the trained model; false for a step checkpoint, which can be resumed.</param>
-public sealed record LatestCheckpoint(
-    [property: JsonPropertyName("prefix")] string Prefix,
-    [property: JsonPropertyName("step")] int Step,
-    [property: JsonPropertyName("total_steps")] int TotalSteps,
-    [property: JsonPropertyName("final")] bool Final,
-    [property: JsonPropertyName("written")] DateTimeOffset Written)
+public sealed record LatestCheckpoint(string Prefix, int Step, int TotalSteps, bool Final, DateTimeOffset Written)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    public string ToJson() => DocumentJson.Serialize(this);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static LatestCheckpoint Parse(string json, string sourceName)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<LatestCheckpoint>(json, Json) ?? throw new InvalidDataException($"'{sourceName}' is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{sourceName}' is not a valid latest-checkpoint pointer: {e.Message}", e);
-        }
-    }
+    public static LatestCheckpoint Parse(string json, string sourceName) => DocumentJson.Parse<LatestCheckpoint>(json, sourceName, "latest-checkpoint pointer");
 }

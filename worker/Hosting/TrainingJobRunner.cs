@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Storage;
-using BertServerless.Worker.Checkpoints;
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,14 +20,11 @@ public sealed class TrainingJobRunner(
     JobStatusStore jobs,
     CheckpointStore checkpoints,
     IOptions<TrainingWorkerOptions> options,
-    IOptions<TrainingJobOptions> defaults,
+    IOptions<TrainingHardware> hardware,
+    IOptions<TrainingRecipe> defaults,
     TimeProvider time,
     ILogger<TrainingJobRunner> logger)
 {
-    // Nothing trains on from a base model's optimizer moments; they would only double the download.
-    private static readonly IReadOnlySet<string> NotForBaseModel = new HashSet<string> { OptimizerStateFile.FileName };
-    private static readonly IReadOnlySet<string> Everything = new HashSet<string>();
-
     public async Task RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken)
     {
         var jobId = ready.JobId;
@@ -42,48 +37,21 @@ public sealed class TrainingJobRunner(
             return;
         }
 
-        var settings = status.Training ?? defaults.Value;
-        settings.Validate();
-        var directory = LocalDirectory(jobId);
-        var shards = await DownloadShardsAsync(ready, Path.Combine(directory, "shards"), cancellationToken);
-        var resumeFrom = latest is { Final: false }
-            ? await DownloadFolderAsync(latest.Prefix, Path.Combine(directory, "resume"), Everything, cancellationToken)
-            : null;
-        // A resumed run continues its own checkpoint; the base model it started from is already in it.
-        var baseModel = resumeFrom is null && settings.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
-        var output = Path.Combine(directory, "output");
-        // A previous attempt's files would otherwise be uploaded with this one's.
-        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
-        Directory.CreateDirectory(output);
-
-        var trainingOptions = ToTrainingOptions(settings);
-        var job = new TrainingJob(shards, output, Vocabulary(resumeFrom, baseModel), trainingOptions)
-        {
-            InitModel = baseModel,
-            Config = settings.Preset,
-            ResumeFrom = resumeFrom,
-        };
-        var started = Describe(settings, attempt, TrainingDevice.Resolve(trainingOptions.Device).ToString(), latest);
+        var job = await PrepareAsync(ready, status.Training ?? defaults.Value, latest, cancellationToken);
+        var started = Describe(job.Recipe, attempt, TrainingDevice.Resolve(job.Hardware.Device).ToString(), latest);
         await jobs.UpdateAsync(jobId, s =>
         {
             if (!s.MoveTo(JobState.Training, started, jobs.Now)) s.Note(started, jobs.Now);
         }, cancellationToken);
         logger.LogInformation("Job {JobId}: {Started}", jobId, started);
 
-        TrainingReport report;
-        await using (var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, cancellationToken))
-        {
-            // Training is synchronous and CPU- or GPU-bound: off the thread pool's async work, on its own thread.
-            report = await Task.Factory.StartNew(() => job.Run(pump, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            await pump.CompleteAsync();
-        }
-        var steps = report.Outcome.State.GlobalStep;
-        if (report.Outcome.Cancelled)
+        var run = await TrainAsync(jobId, job, cancellationToken);
+        var steps = run.Outcome.State.GlobalStep;
+        if (run.Outcome.Cancelled)
             throw new OperationCanceledException($"Training of job {jobId} stopped at step {steps}.", cancellationToken);
 
-        var prefix = await checkpoints.UploadFinalAsync(jobId, steps, output, cancellationToken);
-        var eval = JsonSerializer.SerializeToNode(report) as JsonObject ?? [];
-        await SucceedAsync(jobId, prefix, steps, eval, cancellationToken);
+        var prefix = await checkpoints.UploadFinalAsync(jobId, steps, job.OutputDirectory, cancellationToken);
+        await SucceedAsync(jobId, prefix, steps, run.Evaluation, cancellationToken);
         DeleteLocalFiles(jobId);
     }
 
@@ -96,17 +64,39 @@ public sealed class TrainingJobRunner(
 
     private string LocalDirectory(string jobId) => Path.Combine(options.Value.CacheDirectory, jobId);
 
-    private async Task SucceedAsync(string jobId, string prefix, int steps, JsonObject eval, CancellationToken cancellationToken)
+    /// <summary>Mirrors what the job trains from (shards; the step checkpoint to resume, else the base model) and names an empty output folder.</summary>
+    private async Task<TrainingJob> PrepareAsync(ShardsReady ready, TrainingRecipe recipe, LatestCheckpoint? latest, CancellationToken cancellationToken)
+    {
+        recipe.Validate();
+        var directory = LocalDirectory(ready.JobId);
+        var shards = await DownloadShardsAsync(ready, Path.Combine(directory, "shards"), cancellationToken);
+        var resumeFrom = latest is { Final: false }
+            ? await DownloadFolderAsync(latest.Prefix, Path.Combine(directory, "resume"), _ => true, cancellationToken)
+            : null;
+        // A resumed run continues its own checkpoint; the base model it started from is already in it.
+        var baseModel = resumeFrom is null && recipe.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
+        var output = Path.Combine(directory, "output");
+        // A previous attempt's files would otherwise be uploaded with this one's.
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        Directory.CreateDirectory(output);
+        return new TrainingJob(shards, output, recipe, hardware.Value) { ResumeFrom = resumeFrom, BaseModelDirectory = baseModel };
+    }
+
+    private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, CancellationToken cancellationToken)
+    {
+        await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, cancellationToken);
+        // Training is synchronous and CPU- or GPU-bound: off the thread pool's async work, on its own thread.
+        var run = await Task.Factory.StartNew(() => job.Run(pump, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await pump.CompleteAsync();
+        return run;
+    }
+
+    private async Task SucceedAsync(string jobId, string prefix, int steps, EvaluationReport evaluation, CancellationToken cancellationToken)
     {
         var message = $"Trained {steps} step(s); model in {StorageNames.CheckpointsContainer}/{prefix}";
         await jobs.UpdateAsync(jobId, status =>
         {
-            status.Result = new TrainingResult
-            {
-                CheckpointPrefix = prefix,
-                EvalBefore = eval["before"]?.DeepClone() as JsonObject,
-                EvalAfter = eval["after"]?.DeepClone() as JsonObject,
-            };
+            status.Result = new JobResult { CheckpointPrefix = prefix, EvalBefore = evaluation.Before, EvalAfter = evaluation.After };
             status.Progress ??= new JobProgress();
             status.Progress.Step = steps;
             status.Progress.TotalSteps = steps;
@@ -132,8 +122,8 @@ public sealed class TrainingJobRunner(
         return directory;
     }
 
-    private async Task<string?> DownloadFolderAsync(string prefix, string directory, IReadOnlySet<string> skip, CancellationToken cancellationToken)
-        => await BlobMirror.DownloadFolderAsync(checkpoints.Container, prefix, directory, skip, cancellationToken) > 0 ? directory : null;
+    private async Task<string?> DownloadFolderAsync(string prefix, string directory, Func<string, bool> include, CancellationToken cancellationToken)
+        => await BlobMirror.DownloadFolderAsync(checkpoints.Container, prefix, directory, include, cancellationToken) > 0 ? directory : null;
 
     /// <summary>A local directory as is, else a folder of the checkpoints container (with or without the container's name in front).</summary>
     private async Task<string> ResolveBaseModelAsync(string baseModel, string directory, CancellationToken cancellationToken)
@@ -143,43 +133,22 @@ public sealed class TrainingJobRunner(
         var containerName = StorageNames.CheckpointsContainer + "/";
         if (prefix.StartsWith(containerName, StringComparison.Ordinal)) prefix = prefix[containerName.Length..];
         prefix += "/";
-        if (await DownloadFolderAsync(prefix, directory, NotForBaseModel, cancellationToken) is null)
+        if (await DownloadFolderAsync(prefix, directory, CheckpointLayout.IsNeededForBaseModel, cancellationToken) is null)
             throw new FileNotFoundException(
                 $"Base model '{baseModel}' was not found: it is neither a local directory nor a folder of the '{StorageNames.CheckpointsContainer}' container (no files under '{prefix}').");
-        if (!File.Exists(Path.Combine(directory, HfCheckpoint.ConfigFileName)))
+        if (!File.Exists(Path.Combine(directory, CheckpointLayout.ConfigFile)))
             throw new FileNotFoundException(
-                $"Base model '{baseModel}' has no {HfCheckpoint.ConfigFileName}: a Hugging Face model folder needs config.json and model.safetensors (or pytorch_model.bin).");
+                $"Base model '{baseModel}' has no {CheckpointLayout.ConfigFile}: a Hugging Face model folder needs config.json and model.safetensors (or pytorch_model.bin).");
         return directory;
     }
 
-    /// <summary>The vocabulary travels with the model: a resumed checkpoint's, else the base model's, else bert-base-uncased.</summary>
-    private static string Vocabulary(string? resumeFrom, string? baseModel)
-        => new[] { resumeFrom, baseModel }
-               .OfType<string>()
-               .Select(d => Path.Combine(d, HfCheckpoint.VocabFileName))
-               .FirstOrDefault(File.Exists)
-           ?? DefaultVocabulary.FilePath();
-
-    private TrainingOptions ToTrainingOptions(TrainingJobOptions settings) => new()
+    private static string Describe(TrainingRecipe recipe, long attempt, string device, LatestCheckpoint? latest)
     {
-        Epochs = settings.Epochs,
-        BatchSize = settings.BatchSize,
-        LearningRate = settings.LearningRate,
-        MaxSteps = settings.MaxSteps ?? 0,
-        Seed = settings.Seed,
-        SaveEvery = settings.SaveEvery,
-        Device = options.Value.Device,
-        Bf16 = options.Value.Bf16,
-        Threads = options.Value.Threads,
-        LogEvery = options.Value.LogEvery,
-    };
-
-    private static string Describe(TrainingJobOptions settings, long attempt, string device, LatestCheckpoint? latest)
-    {
-        var model = settings.BaseModel is { } baseModel ? $"base model {baseModel}" : $"preset {settings.Preset}";
+        var model = recipe.BaseModel is { } baseModel ? $"base model {baseModel}" : $"preset {recipe.Preset}";
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"Training attempt {attempt} on {device}: {model}, {settings.Epochs} epoch(s), batch {settings.BatchSize}, lr {settings.LearningRate:G3}");
-        if (settings.MaxSteps is { } maxSteps) text += string.Create(CultureInfo.InvariantCulture, $", at most {maxSteps} steps");
+            $"Training attempt {attempt} on {device}: {model}, {recipe.Epochs} epoch(s), batch {recipe.BatchSize}, lr {recipe.LearningRate:G3}");
+        if (recipe.GradientAccumulation > 1) text += string.Create(CultureInfo.InvariantCulture, $" × {recipe.GradientAccumulation} accumulated");
+        if (recipe.MaxSteps is { } maxSteps) text += string.Create(CultureInfo.InvariantCulture, $", at most {maxSteps} steps");
         return latest is { Final: false } ? $"{text}; resuming from {latest.Prefix} (step {latest.Step})" : text + ".";
     }
 }

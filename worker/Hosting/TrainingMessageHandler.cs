@@ -24,7 +24,7 @@ public sealed class TrainingMessageHandler(
     public async Task HandleAsync(QueueMessage message, CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        await using var lease = MessageLease.Start(storage.TrainingJobs, message, settings.VisibilityTimeout, time, logger);
+        await using var lease = MessageLease.Start(storage.TrainingJobs, message, settings.LeaseDuration, time, logger);
         var text = message.Body.ToString();
 
         ShardsReady ready;

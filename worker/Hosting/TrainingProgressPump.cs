@@ -6,13 +6,15 @@ using Microsoft.Extensions.Logging;
 namespace BertServerless.Worker.Hosting;
 
 /// <summary>
-/// Takes the trainer's reports off the training thread and acts on them in order on one background task: uploads
-/// each step checkpoint (then latest.json) and writes the progress into the job status, at most once per
-/// <c>StatusInterval</c>. Training never waits for storage; <see cref="CompleteAsync"/> waits for what is pending.
+/// The worker's <see cref="ITrainingObserver"/>: takes the trainer's events off the training thread and acts on them in
+/// order on one background task. A checkpoint written is uploaded (then latest.json), and its local folder deleted,
+/// which the trainer allows since it never touches a written checkpoint again; progress is written into the job
+/// status at most once per <c>StatusInterval</c>. Training never waits for storage; <see cref="CompleteAsync"/> waits
+/// for what is pending.
 /// </summary>
-public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDisposable
+public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
 {
-    private readonly Channel<TrainingProgress> _reports = Channel.CreateUnbounded<TrainingProgress>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _jobId;
     private readonly JobStatusStore _jobs;
     private readonly CheckpointStore _checkpoints;
@@ -34,22 +36,22 @@ public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDi
         _pumping = Task.Run(() => PumpAsync(cancellationToken), CancellationToken.None);
     }
 
-    /// <summary>The newest step checkpoint uploaded (and named by latest.json), if any.</summary>
-    public string? LastUploaded { get; private set; }
+    /// <summary>Called on the training thread; only queues the event.</summary>
+    public void OnProgress(TrainingProgress progress) => _events.Writer.TryWrite(progress);
 
-    /// <summary>Called on the training thread; only queues the report.</summary>
-    public void Report(TrainingProgress value) => _reports.Writer.TryWrite(value);
+    /// <summary>Called on the training thread; only queues the event.</summary>
+    public void OnCheckpointWritten(CheckpointWritten checkpoint) => _events.Writer.TryWrite(checkpoint);
 
-    /// <summary>Handles every report queued so far, then writes the latest progress if it was held back.</summary>
+    /// <summary>Handles every event queued so far, then writes the latest progress if it was held back.</summary>
     public async Task CompleteAsync()
     {
-        _reports.Writer.TryComplete();
+        _events.Writer.TryComplete();
         await _pumping;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _reports.Writer.TryComplete();
+        _events.Writer.TryComplete();
         try
         {
             await _pumping;
@@ -62,62 +64,51 @@ public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDi
 
     private async Task PumpAsync(CancellationToken cancellationToken)
     {
-        await foreach (var report in _reports.Reader.ReadAllAsync(cancellationToken))
+        await foreach (var item in _events.Reader.ReadAllAsync(cancellationToken))
         {
-            if (report.Checkpoint is { } directory) await UploadCheckpointAsync(report, directory, cancellationToken);
-            else if (report.Metrics is not null)
+            switch (item)
             {
-                _unwritten = report;
-                if (_time.GetUtcNow() - _lastWrite >= _statusInterval) await WriteProgressAsync(cancellationToken);
+                case CheckpointWritten checkpoint:
+                    await UploadCheckpointAsync(checkpoint, cancellationToken);
+                    break;
+                case TrainingProgress progress:
+                    _unwritten = progress;
+                    if (_time.GetUtcNow() - _lastWrite >= _statusInterval) await WriteProgressAsync(cancellationToken);
+                    break;
             }
         }
         if (_unwritten is not null) await WriteProgressAsync(cancellationToken);
     }
 
-    private async Task UploadCheckpointAsync(TrainingProgress report, string directory, CancellationToken cancellationToken)
+    private async Task UploadCheckpointAsync(CheckpointWritten checkpoint, CancellationToken cancellationToken)
     {
         try
         {
-            LastUploaded = await _checkpoints.UploadStepAsync(_jobId, report.Step, report.TotalSteps, directory, cancellationToken);
+            var prefix = await _checkpoints.UploadStepAsync(_jobId, checkpoint, cancellationToken);
             // Uploaded is enough: a resume downloads it again, and a long run would otherwise fill the disk.
-            Directory.Delete(directory, recursive: true);
-            _logger.LogInformation("Job {JobId}: uploaded checkpoint {Prefix}", _jobId, LastUploaded);
+            Directory.Delete(checkpoint.Directory, recursive: true);
+            _logger.LogInformation("Job {JobId}: uploaded checkpoint {Prefix}", _jobId, prefix);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // latest.json still names the previous checkpoint, which is whole; the final upload decides the job.
-            _logger.LogWarning(e, "Job {JobId}: uploading the checkpoint of step {Step} failed; latest.json keeps the previous one", _jobId, report.Step);
+            _logger.LogWarning(e, "Job {JobId}: uploading the checkpoint of step {Step} failed; latest.json keeps the previous one", _jobId, checkpoint.Step);
         }
     }
 
     private async Task WriteProgressAsync(CancellationToken cancellationToken)
     {
-        var report = _unwritten!;
+        var progress = _unwritten!;
         _unwritten = null;
         _lastWrite = _time.GetUtcNow();
         try
         {
-            await _jobs.UpdateAsync(_jobId, status => status.Progress = ToStatus(report), cancellationToken);
+            await _jobs.UpdateAsync(_jobId, status => status.Progress = progress.ToJobProgress(), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Progress is informational; the next report tries again.
-            _logger.LogWarning(e, "Job {JobId}: writing progress at step {Step} failed", _jobId, report.Step);
+            _logger.LogWarning(e, "Job {JobId}: writing progress at step {Step} failed", _jobId, progress.Step);
         }
     }
-
-    /// <summary>The status's view of a report: the losses of the last log interval, throughput and time left.</summary>
-    public static JobProgress ToStatus(TrainingProgress report) => new()
-    {
-        Step = report.Step,
-        TotalSteps = report.TotalSteps,
-        Loss = Finite(report.Metrics?.Loss),
-        MlmLoss = Finite(report.Metrics?.MlmLoss),
-        NspLoss = Finite(report.Metrics?.NspLoss),
-        TokensPerSecond = Finite(report.TokensPerSecond),
-        EtaSeconds = Finite(report.Remaining.TotalSeconds),
-    };
-
-    // JSON has no NaN: a diverged loss is shown as absent rather than failing every status write.
-    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 }

@@ -27,7 +27,7 @@ public sealed class TrainingService(
         {
             await storage.EnsureCreatedAsync(stoppingToken);
             logger.LogInformation("Training worker receiving from {Queue} (visibility {Visibility}, at most {MaxDequeueCount} attempts, cache {Cache})",
-                storage.TrainingJobs.Name, settings.VisibilityTimeout, settings.MaxDequeueCount, settings.CacheDirectory);
+                storage.TrainingJobs.Name, settings.LeaseDuration, settings.MaxDequeueCount, settings.CacheDirectory);
             while (!stoppingToken.IsCancellationRequested)
             {
                 if (await TryHandleNextAsync(stoppingToken)) continue;
@@ -58,7 +58,7 @@ public sealed class TrainingService(
     {
         try
         {
-            QueueMessage? message = (await storage.TrainingJobs.ReceiveMessageAsync(options.Value.VisibilityTimeout, stoppingToken)).Value;
+            QueueMessage? message = (await storage.TrainingJobs.ReceiveMessageAsync(options.Value.LeaseDuration, stoppingToken)).Value;
             if (message is null) return false;
             await handler.HandleAsync(message, stoppingToken);
             return true;

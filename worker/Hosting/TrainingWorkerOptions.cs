@@ -2,14 +2,19 @@ namespace BertServerless.Worker.Hosting;
 
 /// <summary>
 /// How the worker host takes jobs from <c>training-jobs</c> and where it keeps their files; bound from section
-/// <see cref="SectionName"/>. What to train (preset, epochs, …) is not here: each job carries it in its status.
+/// <see cref="SectionName"/>. What to train (preset, epochs, …) is not here: each job carries its recipe in its status;
+/// nor where (device, bf16, threads, log interval): that is <see cref="Training.TrainingHardware"/>, bound from the same section.
 /// </summary>
 public sealed class TrainingWorkerOptions
 {
     public const string SectionName = "TrainingWorker";
 
-    /// <summary>How long a received message stays hidden; renewed every third of it for as long as the job runs.</summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a received message stays hidden while its job runs (the visibility timeout of each receive and
+    /// renewal); renewed every third of it for as long as the job runs. Not host.json's visibilityTimeout, which is
+    /// the delay before a retry: that is <see cref="RetryDelay"/>.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Wait between polls of an empty queue.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -32,28 +37,15 @@ public sealed class TrainingWorkerOptions
     /// <summary>Local folder for shards, downloaded models and outputs, one subfolder per job, removed when the job succeeds.</summary>
     public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "bertsl-worker");
 
-    /// <summary><c>auto</c> (CUDA when present, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
-    public string Device { get; set; } = "auto";
-
-    /// <summary>bfloat16 forward and backward with fp32 master weights; CUDA only, and worth it on Ampere or newer.</summary>
-    public bool Bf16 { get; set; }
-
-    /// <summary>CPU threads for libtorch; 0 leaves its default.</summary>
-    public int Threads { get; set; }
-
-    /// <summary>Optimizer steps between progress reports (the trainer's log interval).</summary>
-    public int LogEvery { get; set; } = 10;
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {
-        Require(VisibilityTimeout >= TimeSpan.FromSeconds(1) && VisibilityTimeout <= TimeSpan.FromDays(7), nameof(VisibilityTimeout), "must lie between 1 second and 7 days (the queue's limits)");
+        Require(LeaseDuration >= TimeSpan.FromSeconds(1) && LeaseDuration <= TimeSpan.FromDays(7), nameof(LeaseDuration), "must lie between 1 second and 7 days (the queue's limits)");
         Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), "must be positive");
         Require(MaxDequeueCount >= 1, nameof(MaxDequeueCount), "must be at least 1");
         Require(RetryDelay >= TimeSpan.Zero && RetryDelay <= TimeSpan.FromDays(7), nameof(RetryDelay), "must lie between 0 and 7 days");
         Require(StatusInterval >= TimeSpan.Zero, nameof(StatusInterval), "must not be negative");
         Require(!string.IsNullOrWhiteSpace(CacheDirectory), nameof(CacheDirectory), "must be set");
-        Require(LogEvery >= 1, nameof(LogEvery), "must be at least 1");
     }
 
     private static void Require(bool condition, string name, string rule)

@@ -1,5 +1,8 @@
+using BertServerless.Shared;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Training;
+using BertServerless.Worker.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,14 +14,16 @@ public static class TrainingWorkerServiceCollectionExtensions
 {
     /// <summary>
     /// <see cref="TrainingService"/> and what it needs: the <c>BertStorage</c> clients and the job status store (shared
-    /// with the prep services when those are registered too), and <see cref="TrainingWorkerOptions"/> from
-    /// section <see cref="TrainingWorkerOptions.SectionName"/>.
+    /// with the prep services when those are registered too), <see cref="TrainingWorkerOptions"/> and
+    /// <see cref="TrainingHardware"/> from section <see cref="TrainingWorkerOptions.SectionName"/>, and the default
+    /// <see cref="TrainingRecipe"/> (for a status without one) from section <see cref="TrainingRecipe.SectionName"/>.
     /// </summary>
     public static IServiceCollection AddTrainingWorker(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddBertStorage(configuration);
         services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.SectionName);
-        services.AddOptions<TrainingJobOptions>().BindConfiguration(TrainingJobOptions.SectionName);
+        services.AddOptions<TrainingHardware>().BindConfiguration(TrainingWorkerOptions.SectionName);
+        services.AddKnobOptions<TrainingRecipe>(configuration, TrainingRecipe.SectionName, recipe => recipe.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CheckpointStore>();

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using BertServerless.Shared;
+using BertServerless.Shared.Training;
 
 namespace BertServerless.Worker.Model;
 
@@ -32,8 +34,6 @@ public sealed class BertConfig
 
     private static readonly string[] Activations = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"];
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
     /// <summary>Reads a Hugging Face <c>config.json</c>; a missing size field or an unsupported value is an <see cref="InvalidDataException"/> naming it.</summary>
     public static BertConfig Load(string configJsonPath)
     {
@@ -58,7 +58,7 @@ public sealed class BertConfig
         BertConfig config;
         try
         {
-            config = json.Deserialize<BertConfig>(JsonOptions)!;
+            config = json.Deserialize<BertConfig>(DocumentJson.Options)!;
         }
         catch (JsonException e)
         {
@@ -92,12 +92,12 @@ public sealed class BertConfig
         };
     }
 
-    /// <summary>A preset name, a <c>config.json</c> path, or a model directory holding one.</summary>
-    public static BertConfig FromPresetOrPath(string presetOrPath)
+    /// <summary>A preset name (sized to <paramref name="vocabSize"/>), a <c>config.json</c> path, or a model directory holding one.</summary>
+    public static BertConfig FromPresetOrPath(string presetOrPath, int vocabSize = 30522)
     {
-        if (Directory.Exists(presetOrPath)) return Load(Path.Combine(presetOrPath, "config.json"));
+        if (Directory.Exists(presetOrPath)) return Load(Path.Combine(presetOrPath, CheckpointLayout.ConfigFile));
         if (File.Exists(presetOrPath)) return Load(presetOrPath);
-        return Preset(presetOrPath);
+        return Preset(presetOrPath, vocabSize);
     }
 
     /// <summary>Writes <c>config.json</c> as <c>transformers</c> does for <c>BertForPreTraining</c>.</summary>
@@ -109,9 +109,9 @@ public sealed class BertConfig
             ["model_type"] = "bert",
             ["position_embedding_type"] = "absolute",
         };
-        foreach (var (key, value) in JsonSerializer.SerializeToNode(this, JsonOptions)!.AsObject())
+        foreach (var (key, value) in JsonSerializer.SerializeToNode(this, DocumentJson.Options)!.AsObject())
             json[key] = value?.DeepClone();
-        File.WriteAllText(configJsonPath, json.ToJsonString(JsonOptions));
+        File.WriteAllText(configJsonPath, json.ToJsonString(DocumentJson.Options));
     }
 
     private string? Problem()

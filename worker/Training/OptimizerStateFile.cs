@@ -11,8 +11,6 @@ namespace BertServerless.Worker.Training;
 /// </summary>
 public static class OptimizerStateFile
 {
-    public const string FileName = "optimizer.safetensors";
-
     public static void Save(AdamW optimizer, IReadOnlyList<(string Name, Parameter Param)> order, string path)
     {
         var states = States(optimizer, order);

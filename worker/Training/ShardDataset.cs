@@ -27,7 +27,7 @@ public sealed class ShardDataset
         _firstRow = new int[shards.Count + 1];
         for (var i = 0; i < shards.Count; i++) _firstRow[i + 1] = _firstRow[i] + shards[i].Sequences;
         _count = _firstRow[^1];
-        CheckSameVocabulary();
+        TrainingVocabulary.CheckShardsAgree(_shards.Select(s => s.Metadata));
     }
 
     private ShardDataset(ShardDataset whole, int start, int count)
@@ -124,15 +124,5 @@ public sealed class ShardDataset
         shard = shard >= 0 ? shard : ~shard - 1;
         while (_shards[shard].Sequences == 0) shard++; // an empty shard shares its first row with the next one
         return (_shards[shard], index - _firstRow[shard]);
-    }
-
-    private void CheckSameVocabulary()
-    {
-        foreach (var key in new[] { ShardFormat.Meta.VocabSha256, ShardFormat.Meta.VocabSize })
-        {
-            var values = _shards.Select(s => s.Metadata.GetValueOrDefault(key)).Distinct().ToArray();
-            if (values.Length > 1)
-                throw new InvalidDataException($"The shards disagree on {key} ({string.Join(", ", values.Select(v => v ?? "missing"))}): they were prepared with different vocabularies.");
-        }
     }
 }

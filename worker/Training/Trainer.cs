@@ -1,36 +1,178 @@
 using System.Diagnostics;
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Evaluation;
 using BertServerless.Worker.Model;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace BertServerless.Worker.Training;
 
 /// <summary>
-/// The pre-training loop, read top to bottom like nanoGPT's <c>train.py</c>: set LR, micro-steps with gradient
-/// accumulation, clip, step, zero grad, log, checkpoint, stop. Each step runs in its own dispose scope so its tensors
-/// die with it, and the device is only waited for at log intervals.
+/// The pre-training loop, read top to bottom like nanoGPT's <c>train.py</c>: set LR, reseed dropout, micro-steps with
+/// gradient accumulation, clip, step, zero grad, log, checkpoint, stop. <see cref="Step"/> is one optimizer step on
+/// its own, for the loop and the benchmark alike. Each step runs in its own dispose scope so its tensors die with it,
+/// and the device is only waited for at log intervals.
 /// </summary>
-public static class Trainer
+public sealed class Trainer : IDisposable
 {
+    private readonly BertForPreTraining _model;
+    private readonly TrainingRecipe _recipe;
+    private readonly int _logEvery;
+    private readonly Device _device;
+    private readonly IReadOnlyList<(string Name, Parameter Param)> _parameters;
+    private readonly AdamW _optimizer;
+    private readonly IReadOnlyList<(string Name, Parameter Param)> _optimizerOrder;
+    private readonly BFloat16Replica? _replica;
+    private readonly PretrainingTotals _totals;
+    private readonly Tensor _gradNormSum;
+
+    /// <summary>
+    /// Prepares to train <paramref name="model"/>, which must already sit on its training device (the optimizer's
+    /// moments are allocated beside the parameters); no dispose scope may be open, or it would free them.
+    /// </summary>
+    public Trainer(BertForPreTraining model, TrainingRecipe recipe, TrainingHardware hardware)
+    {
+        recipe.Validate();
+        hardware.Validate();
+        _model = model;
+        _recipe = recipe;
+        _logEvery = hardware.LogEvery;
+        _device = model.parameters().First().device;
+        if (hardware.Bf16 && _device.type != DeviceType.CUDA)
+            throw new ArgumentException("bf16 training needs a CUDA device; on CPU train in fp32.");
+        model.train();
+        _parameters = model.UniqueNamedParameters();
+        (_optimizer, _optimizerOrder) = TrainingOptimizer.Create(_parameters, recipe);
+        _replica = hardware.Bf16 ? new BFloat16Replica(model) : null;
+        _totals = new PretrainingTotals(_device);
+        _gradNormSum = zeros(1, ScalarType.Float64, _device).DetachFromDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _gradNormSum.Dispose();
+        _totals.Dispose();
+        _replica?.Dispose();
+        _optimizer.Dispose();
+    }
+
+    /// <summary>
+    /// One optimizer step at the optimizer's current learning rate: forward and backward each micro-batch (its loss
+    /// divided by their number, so the accumulated gradient is their mean), clip, step, zero grad. Metric sums and the
+    /// gradient norm stay on the device until <see cref="Train"/> reads them at a log interval. Call inside a dispose scope.
+    /// </summary>
+    public void Step(IReadOnlyList<Batch> microBatches)
+    {
+        var forward = _replica?.Model ?? _model;
+        foreach (var batch in microBatches)
+        {
+            var inputs = batch.ToInputs(_device);
+            var output = forward.call(inputs);
+            (output.Loss! / microBatches.Count).backward();
+            _totals.Add(output, inputs.Labels!, inputs.NextSentenceLabel!,
+                mlmLossSum: output.MlmLoss!.detach() * batch.PredictedTokens,
+                nspLossSum: output.NspLoss!.detach() * batch.Size);
+        }
+        _replica?.PushGradients();
+
+        // clip
+        _gradNormSum.add_(GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Param), _recipe.MaxGradNorm));
+
+        // step
+        _optimizer.step();
+        _replica?.PullWeights();
+
+        // zero grad
+        _optimizer.zero_grad();
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="data"/> into <paramref name="outputDirectory"/> in <see cref="CheckpointLayout"/>:
+    /// <c>step-N/</c> every save_every steps, <c>final/</c> at the end. With <paramref name="resumeFrom"/>, continues
+    /// that checkpoint's run exactly; the model must then be the one loaded from it, and the recipe its saved one.
+    /// Cancellation saves a step checkpoint at the end of the current step and returns.
+    /// </summary>
+    public TrainingOutcome Train(ShardDataset data, string outputDirectory, string vocabPath, string? resumeFrom = null,
+        ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        var batches = new BatchOrder(data, _recipe.BatchSize, _recipe.Seed, _recipe.Shuffle, _recipe.LengthBucketing);
+        var stepsPerEpoch = (batches.BatchesPerEpoch + _recipe.GradientAccumulation - 1) / _recipe.GradientAccumulation;
+        var state = resumeFrom is null
+            ? new TrainerState { TotalSteps = _recipe.MaxSteps ?? stepsPerEpoch * _recipe.Epochs, Recipe = _recipe, TrainSequences = data.Count }
+            : TrainingCheckpoint.Resume(resumeFrom, _optimizer, _optimizerOrder);
+        if (state.TrainSequences != data.Count)
+            throw new InvalidOperationException($"The checkpoint was trained on {state.TrainSequences} sequences, these shards hold {data.Count}: resume on the same shards.");
+        var schedule = LearningRateSchedule.WithWarmupRatio(_recipe.LearningRate, _recipe.WarmupRatio, state.TotalSteps);
+        var clock = Stopwatch.StartNew();
+        var meter = new ThroughputMeter(state.GlobalStep);
+        Directory.CreateDirectory(outputDirectory);
+
+        while (state.GlobalStep < state.TotalSteps)
+        {
+            using var scope = NewDisposeScope();
+            var step = state.GlobalStep;
+
+            // set LR: a function of the step alone, so a resumed run continues the same curve
+            var learningRate = schedule.At(step);
+            TrainingOptimizer.SetLearningRate(_optimizer, learningRate);
+
+            // reseed dropout from the step, so a resumed run draws the masks an uninterrupted one would
+            manual_seed(_recipe.Seed + step);
+            if (_device.type == DeviceType.CUDA) cuda.manual_seed_all(_recipe.Seed + step);
+
+            // micro-steps, clip, step, zero grad
+            var microBatches = NextMicroBatches(batches, state).Select(indices => data.Collate(indices, _model.Config.PadTokenId)).ToArray();
+            Step(microBatches);
+            meter.Tokens += microBatches.Sum(b => b.RealTokens);
+            state.GlobalStep++;
+
+            // log: the only place the loop waits for the device
+            var finished = state.GlobalStep == state.TotalSteps;
+            var stopping = cancellationToken.IsCancellationRequested;
+            if (state.GlobalStep % _logEvery == 0 || finished || stopping)
+            {
+                var metrics = ReadMetrics(state.GlobalStep, learningRate, state.GlobalStep - meter.LastLogStep);
+                state.LossHistory.Add(metrics);
+                observer?.OnProgress(meter.Report(state, stepsPerEpoch, metrics, clock.Elapsed));
+            }
+
+            // checkpoint
+            string? checkpoint = null;
+            if (!finished && (stopping || _recipe.SaveEvery > 0 && state.GlobalStep % _recipe.SaveEvery == 0))
+            {
+                checkpoint = Path.Combine(outputDirectory, CheckpointLayout.StepFolder(state.GlobalStep));
+                TrainingCheckpoint.Save(checkpoint, _model, state, vocabPath, (_optimizer, _optimizerOrder));
+                observer?.OnCheckpointWritten(new CheckpointWritten(state.GlobalStep, state.TotalSteps, checkpoint));
+            }
+
+            // stop (a cancel at the last step just lets the final save below happen)
+            if (stopping && !finished) return new TrainingOutcome(state, Cancelled: true, checkpoint!);
+        }
+
+        var final = Path.Combine(outputDirectory, CheckpointLayout.FinalFolder);
+        TrainingCheckpoint.Save(final, _model, state, vocabPath, optimizer: null);
+        return new TrainingOutcome(state, Cancelled: false, final);
+    }
+
     /// <summary>Takes the next step's batches from the current epoch and advances the position, into the next epoch when this one is used up.</summary>
-    private static IReadOnlyList<int[]> NextMicroBatches(BatchOrder order, TrainerState state, int accumulation)
+    private IReadOnlyList<int[]> NextMicroBatches(BatchOrder order, TrainerState state)
     {
         var (epoch, position) = state.Position;
         var epochBatches = order.Epoch(epoch);
-        var micro = epochBatches.Skip(position).Take(accumulation).ToArray();
+        var micro = epochBatches.Skip(position).Take(_recipe.GradientAccumulation).ToArray();
         position += micro.Length;
         state.Position = position == epochBatches.Count ? new DataPosition(epoch + 1, 0) : new DataPosition(epoch, position);
         return micro;
     }
 
     /// <summary>Reads and clears the sums kept since the last log line.</summary>
-    private static TrainingMetrics ReadMetrics(PretrainingTotals totals, Tensor gradNormSum, int step, double learningRate, int steps)
+    private TrainingMetrics ReadMetrics(int step, double learningRate, int steps)
     {
-        var sums = totals.Read();
-        var gradNorm = gradNormSum.item<double>() / Math.Max(1, steps);
-        totals.Reset();
-        gradNormSum.zero_();
+        var sums = _totals.Read();
+        var gradNorm = _gradNormSum.item<double>() / Math.Max(1, steps);
+        _totals.Reset();
+        _gradNormSum.zero_();
         return new TrainingMetrics(step, sums.Loss, sums.MlmLoss, sums.NspLoss, sums.MlmAccuracy, sums.NspAccuracy, learningRate, gradNorm);
     }
 
@@ -53,120 +195,5 @@ public static class Trainer
             _lastReport = elapsed;
             return new TrainingProgress(state.GlobalStep, state.TotalSteps, (double)state.GlobalStep / stepsPerEpoch, metrics, tokensPerSecond, elapsed, remaining);
         }
-    }
-
-    /// <summary>
-    /// Trains <paramref name="model"/> on <paramref name="data"/> and writes the final checkpoint into
-    /// <paramref name="outputDirectory"/> (intermediate ones into <c>checkpoint-N</c> below it). With
-    /// <paramref name="resumeFrom"/>, continues that checkpoint's run exactly; <paramref name="model"/> must then be
-    /// the one loaded from it, and <paramref name="options"/> those of <see cref="TrainingOptions.ResumedWith"/>.
-    /// Cancellation saves a checkpoint at the end of the current step and returns.
-    /// </summary>
-    public static TrainingOutcome Train(
-        BertForPreTraining model,
-        ShardDataset data,
-        TrainingOptions options,
-        string outputDirectory,
-        string vocabPath,
-        string? resumeFrom = null,
-        IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
-    {
-        // -- setup: device, optimizer, data order, schedule; a resumed run restores its moments and position
-        options.Validate();
-        var device = TrainingDevice.Resolve(options.Device);
-        if (options.Bf16 && device.type != DeviceType.CUDA)
-            throw new ArgumentException("bf16 training needs a CUDA device; on CPU train in fp32.");
-        if (options.Threads > 0) set_num_threads(options.Threads);
-        Directory.CreateDirectory(outputDirectory);
-        model.to(device);
-        model.train();
-        var parameters = model.UniqueNamedParameters();
-        var (optimizer, order) = TrainingOptimizer.Create(parameters, options);
-        using var optimizerScope = optimizer;
-        var batches = new BatchOrder(data, options.BatchSize, options.Seed, options.Shuffle, options.LengthBucketing);
-        var stepsPerEpoch = (batches.BatchesPerEpoch + options.GradientAccumulation - 1) / options.GradientAccumulation;
-        var state = resumeFrom is null
-            ? new TrainerState
-            {
-                TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : stepsPerEpoch * options.Epochs,
-                Options = options,
-                TrainSequences = data.Count,
-            }
-            : TrainingCheckpoint.Resume(resumeFrom, optimizer, order);
-        if (state.TrainSequences != data.Count)
-            throw new InvalidOperationException($"The checkpoint was trained on {state.TrainSequences} sequences, these shards hold {data.Count}: resume on the same shards.");
-        var schedule = LearningRateSchedule.WithWarmupRatio(options.LearningRate, options.WarmupRatio, state.TotalSteps);
-        using var replica = options.Bf16 ? new BFloat16Replica(model) : null;
-        var forward = replica?.Model ?? model;
-        using var totals = new PretrainingTotals(device);
-        using var gradNormSum = zeros(1, ScalarType.Float64, device).DetachFromDisposeScope();
-        var clock = Stopwatch.StartNew();
-        var meter = new ThroughputMeter(state.GlobalStep);
-
-        while (state.GlobalStep < state.TotalSteps)
-        {
-            using var scope = NewDisposeScope();
-            var step = state.GlobalStep;
-
-            // set LR: a function of the step alone, so a resumed run continues the same curve
-            var learningRate = schedule.At(step);
-            TrainingOptimizer.SetLearningRate(optimizer, learningRate);
-
-            // reseed dropout from the step, so a resumed run draws the masks an uninterrupted one would
-            manual_seed(options.Seed + step);
-            if (device.type == DeviceType.CUDA) cuda.manual_seed_all(options.Seed + step);
-
-            // micro-steps: each loss is divided by their number, so the accumulated gradient is their mean
-            var microBatches = NextMicroBatches(batches, state, options.GradientAccumulation);
-            foreach (var indices in microBatches)
-            {
-                var batch = data.Collate(indices, model.Config.PadTokenId);
-                var inputs = batch.ToInputs(device);
-                var output = forward.call(inputs);
-                (output.Loss! / microBatches.Count).backward();
-                totals.Add(output, inputs.Labels!, inputs.NextSentenceLabel!,
-                    mlmLossSum: output.MlmLoss!.detach() * batch.PredictedTokens,
-                    nspLossSum: output.NspLoss!.detach() * batch.Size);
-                meter.Tokens += batch.RealTokens;
-            }
-            replica?.PushGradients();
-
-            // clip
-            gradNormSum.add_(GradientClipping.ClipByGlobalNorm(parameters.Select(p => p.Param), options.MaxGradNorm));
-
-            // step
-            optimizer.step();
-            replica?.PullWeights();
-
-            // zero grad
-            optimizer.zero_grad();
-            state.GlobalStep++;
-
-            // log: the only place the loop waits for the device
-            var finished = state.GlobalStep == state.TotalSteps;
-            var stopping = cancellationToken.IsCancellationRequested;
-            if (state.GlobalStep % options.LogEvery == 0 || finished || stopping)
-            {
-                var metrics = ReadMetrics(totals, gradNormSum, state.GlobalStep, learningRate, state.GlobalStep - meter.LastLogStep);
-                state.LossHistory.Add(metrics);
-                progress?.Report(meter.Report(state, stepsPerEpoch, metrics, clock.Elapsed));
-            }
-
-            // checkpoint
-            string? checkpoint = null;
-            if (!finished && (stopping || options.SaveEvery > 0 && state.GlobalStep % options.SaveEvery == 0))
-            {
-                checkpoint = Path.Combine(outputDirectory, TrainingCheckpoint.DirectoryName(state.GlobalStep));
-                TrainingCheckpoint.Save(checkpoint, model, optimizer, order, state, vocabPath);
-                progress?.Report(new TrainingProgress(state.GlobalStep, state.TotalSteps, (double)state.GlobalStep / stepsPerEpoch, null, 0, clock.Elapsed, TimeSpan.Zero, checkpoint));
-            }
-
-            // stop (a cancel at the last step just lets the final save below happen)
-            if (stopping && !finished) return new TrainingOutcome(state, Cancelled: true, checkpoint!);
-        }
-
-        TrainingCheckpoint.Save(outputDirectory, model, optimizer, order, state, vocabPath);
-        return new TrainingOutcome(state, Cancelled: false, outputDirectory);
     }
 }

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace BertServerless.Worker.Training;
 
-/// <summary>Turns the <see cref="TrainingOptions.Device"/> setting into a libtorch device.</summary>
+/// <summary>Turns the <see cref="TrainingHardware.Device"/> setting into a libtorch device.</summary>
 public static class TrainingDevice
 {
     public static Device Resolve(string setting)

@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Evaluation;
 using BertServerless.Worker.Model;
@@ -7,46 +8,60 @@ using static TorchSharp.torch;
 namespace BertServerless.Worker.Training;
 
 /// <summary>
-/// One training job end to end, shared by <c>bertsl train</c> and the worker host: load and split the shards, check
-/// the vocabulary, build or load the model, evaluate, train, evaluate again, write <c>eval.json</c>.
-/// The model starts from <see cref="InitModel"/> (a Hugging Face directory), else from a fresh
-/// <see cref="Config"/> (preset name or config.json path), else from <see cref="ResumeFrom"/>'s checkpoint.
+/// One training job end to end, shared by <c>bertsl train</c> and the worker host: take the recipe (the resumed
+/// checkpoint's, when resuming), choose and check the vocabulary, load and split the shards, build or load the model
+/// on the device, evaluate, train, evaluate again, write <c>eval.json</c>. The model is <see cref="ResumeFrom"/>'s
+/// checkpoint if set, else the base model (<see cref="BaseModelDirectory"/>, or the recipe's base_model read as a local
+/// directory), else a fresh model of the recipe's preset seeded by its seed.
 /// </summary>
-public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory, string VocabPath, TrainingOptions Options)
+public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory, TrainingRecipe Recipe, TrainingHardware Hardware)
 {
-    public string? InitModel { get; init; }
-    public string Config { get; init; } = "base";
+    /// <summary>A step checkpoint folder to continue exactly; its saved recipe replaces <see cref="Recipe"/>.</summary>
     public string? ResumeFrom { get; init; }
 
-    public TrainingReport Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Where the caller fetched the recipe's base_model to, when it is not a local directory (a storage folder).</summary>
+    public string? BaseModelDirectory { get; init; }
+
+    /// <summary>Separate held-out shards; without them the recipe's eval_fraction of the shards is held out.</summary>
+    public string? EvalShardsDirectory { get; init; }
+
+    /// <summary>A vocab.txt the user named; otherwise <see cref="TrainingVocabulary.Select"/> decides.</summary>
+    public string? Vocabulary { get; init; }
+
+    public TrainingRun Run(ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
     {
         // A resumed run keeps the recipe it started with: same split, data order and schedule.
-        var options = ResumeFrom is null ? Options : TrainerState.Load(ResumeFrom).Options.ResumedWith(Options);
-        options.Validate();
-        var (train, eval) = options.EvalShardsDirectory is { } evalDirectory
+        var recipe = ResumeFrom is null ? Recipe : TrainerState.Load(ResumeFrom).Recipe;
+        recipe.Validate();
+        var baseModel = ResumeFrom is null ? BaseModelDirectory ?? recipe.BaseModel : null;
+        var vocabPath = TrainingVocabulary.Select(Vocabulary, ResumeFrom ?? baseModel);
+        var (train, eval) = EvalShardsDirectory is { } evalDirectory
             ? (ShardDataset.Load(ShardsDirectory), ShardDataset.Load(evalDirectory))
-            : ShardDataset.LoadWithHoldOut(ShardsDirectory, options.EvalFraction);
-        var vocabSize = VocabularyCheck.Check(VocabPath, train.Metadata);
+            : ShardDataset.LoadWithHoldOut(ShardsDirectory, recipe.EvalFraction);
+        var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        var device = Hardware.Prepare();
 
         // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
-        using var model = LoadModel(vocabSize, options.Seed);
-        HfCheckpoint.CheckVocabulary(model.Config, VocabPath);
-        model.to(TrainingDevice.Resolve(options.Device));
+        using var model = LoadModel(baseModel, vocabSize, recipe);
+        TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
+        model.to(device);
 
-        var before = eval is null ? null : Evaluator.Evaluate(model, eval, options.BatchSize, cancellationToken);
-        var outcome = Trainer.Train(model, train, options, OutputDirectory, VocabPath, ResumeFrom, progress, cancellationToken);
-        var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, options.BatchSize);
+        var before = eval is null ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize, cancellationToken);
+        TrainingOutcome outcome;
+        using (var trainer = new Trainer(model, recipe, Hardware))
+            outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+        var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize);
 
-        var report = new TrainingReport(outcome, before, after, eval?.Files.Select(Path.GetFileName).OfType<string>().ToArray() ?? []);
-        report.Save(OutputDirectory);
-        return report;
+        var evaluation = new EvaluationReport(before, after, eval?.Files.Select(Path.GetFileName).OfType<string>().ToArray() ?? []);
+        evaluation.Save(Path.Combine(OutputDirectory, CheckpointLayout.EvalFile));
+        return new TrainingRun(outcome, evaluation);
     }
 
-    private BertForPreTraining LoadModel(int vocabSize, int seed)
+    private BertForPreTraining LoadModel(string? baseModel, int vocabSize, TrainingRecipe recipe)
     {
         if (ResumeFrom is not null) return HfCheckpoint.Load(ResumeFrom);
-        if (InitModel is not null) return HfCheckpoint.Load(InitModel);
-        manual_seed(seed); // a fresh model's initial weights follow the run's seed
-        return new BertForPreTraining(File.Exists(Config) ? BertConfig.Load(Config) : BertConfig.Preset(Config, vocabSize));
+        if (baseModel is not null) return HfCheckpoint.Load(baseModel);
+        manual_seed(recipe.Seed); // a fresh model's initial weights follow the run's seed
+        return new BertForPreTraining(BertConfig.FromPresetOrPath(recipe.Preset, vocabSize));
     }
 }

@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -15,16 +16,16 @@ public static class TrainingOptimizer
     /// moments are allocated beside them; and no dispose scope may be open, or it would free the moments.
     /// </summary>
     public static (AdamW Optimizer, IReadOnlyList<(string Name, Parameter Param)> Order) Create(
-        IReadOnlyList<(string Name, Parameter Param)> parameters, TrainingOptions options)
+        IReadOnlyList<(string Name, Parameter Param)> parameters, TrainingRecipe recipe)
     {
         var decayed = parameters.Where(p => !IsExemptFromDecay(p.Name)).ToList();
         var exempt = parameters.Where(p => IsExemptFromDecay(p.Name)).ToList();
         var groups = new[]
         {
-            new AdamW.ParamGroup(decayed.Select(p => p.Param), options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay),
-            new AdamW.ParamGroup(exempt.Select(p => p.Param), options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, weight_decay: 0),
+            new AdamW.ParamGroup(decayed.Select(p => p.Param), recipe.LearningRate, recipe.AdamBeta1, recipe.AdamBeta2, recipe.AdamEpsilon, recipe.WeightDecay),
+            new AdamW.ParamGroup(exempt.Select(p => p.Param), recipe.LearningRate, recipe.AdamBeta1, recipe.AdamBeta2, recipe.AdamEpsilon, weight_decay: 0),
         };
-        var optimizer = optim.AdamW(groups, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
+        var optimizer = optim.AdamW(groups, recipe.LearningRate, recipe.AdamBeta1, recipe.AdamBeta2, recipe.AdamEpsilon, recipe.WeightDecay);
         return (optimizer, [.. decayed, .. exempt]);
     }
 

@@ -1,38 +1,37 @@
-using System.Globalization;
+using BertServerless.Shared.Jobs;
 
 namespace BertServerless.Worker.Training;
 
-/// <summary>
-/// One report of a running training job, published at each log interval and when a checkpoint is written: what
-/// the console shows and what the worker host writes into the job status.
-/// </summary>
+/// <summary>One progress report of a running training, published at each log interval.</summary>
 /// <param name="Epoch">Epochs completed, fractional as in Hugging Face logs.</param>
-/// <param name="Metrics">The averages over the last log interval; null before the first one.</param>
+/// <param name="Metrics">The averages over the last log interval.</param>
 /// <param name="TokensPerSecond">Real (non-padding) tokens trained on per second over the last log interval.</param>
-/// <param name="Checkpoint">The checkpoint directory written at this step, if one was.</param>
 public sealed record TrainingProgress(
     int Step,
     int TotalSteps,
     double Epoch,
-    TrainingMetrics? Metrics,
+    TrainingMetrics Metrics,
     double TokensPerSecond,
     TimeSpan Elapsed,
-    TimeSpan Remaining,
-    string? Checkpoint = null)
+    TimeSpan Remaining)
 {
-    public double Fraction => TotalSteps == 0 ? 1 : (double)Step / TotalSteps;
-
-    /// <summary>One plain log line, for logs and for consoles that are not terminals.</summary>
-    public string Describe()
+    /// <summary>The job status's view of this report, which is also what every progress display formats.</summary>
+    public JobProgress ToJobProgress() => new()
     {
-        if (Checkpoint is not null) return $"step {Step}/{TotalSteps} saved {Checkpoint}";
-        var line = string.Create(CultureInfo.InvariantCulture,
-            $"step {Step}/{TotalSteps} epoch {Epoch:F2}");
-        if (Metrics is { } m)
-            line += string.Create(CultureInfo.InvariantCulture,
-                $" loss {m.Loss:F4} (mlm {m.MlmLoss:F4}, nsp {m.NspLoss:F4}) mlm_acc {m.MlmAccuracy:F3} nsp_acc {m.NspAccuracy:F3} lr {m.LearningRate:E2} grad_norm {m.GradNorm:F2}");
-        line += string.Create(CultureInfo.InvariantCulture,
-            $" {TokensPerSecond:F0} tok/s elapsed {Elapsed:hh\\:mm\\:ss} eta {Remaining:hh\\:mm\\:ss}");
-        return line;
-    }
+        Step = Step,
+        TotalSteps = TotalSteps,
+        Epoch = Finite(Epoch),
+        Loss = Finite(Metrics.Loss),
+        MlmLoss = Finite(Metrics.MlmLoss),
+        NspLoss = Finite(Metrics.NspLoss),
+        MlmAccuracy = Finite(Metrics.MlmAccuracy),
+        NspAccuracy = Finite(Metrics.NspAccuracy),
+        LearningRate = Finite(Metrics.LearningRate),
+        GradNorm = Finite(Metrics.GradNorm),
+        TokensPerSecond = Finite(TokensPerSecond),
+        EtaSeconds = Finite(Remaining.TotalSeconds),
+    };
+
+    // JSON has no NaN: a diverged loss is shown as absent rather than failing every status write.
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }

@@ -136,7 +136,7 @@ public class PrepPipelineTests
     public async Task RunAsync_invalid_options_fail_before_reading()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => PrepTextAsync("A. B.", new PrepOptions { MaxLen = 2 }));
-        Assert.Contains("MaxLen", error.Message);
+        Assert.Contains("max_len", error.Message);
     }
 
     [Fact]

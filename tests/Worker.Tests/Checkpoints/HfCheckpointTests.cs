@@ -3,6 +3,7 @@ using BertServerless.Shared.SafeTensors;
 using BertServerless.Tests;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Model;
+using BertServerless.Worker.Training;
 using BertServerless.Worker.Tests.Model;
 using static TorchSharp.torch;
 
@@ -156,9 +157,9 @@ public sealed class HfCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void CheckVocabulary_bertBaseUncasedVocab_fitsBasePreset()
+    public void CheckFitsModel_bertBaseUncasedVocab_fitsBasePreset()
     {
-        HfCheckpoint.CheckVocabulary(BertConfig.Preset("base"), TestData.Vocab);
-        Assert.Throws<InvalidDataException>(() => HfCheckpoint.CheckVocabulary(BertConfig.Preset("base", vocabSize: 30000), TestData.Vocab));
+        TrainingVocabulary.CheckFitsModel(TestData.Vocab, BertConfig.Preset("base").VocabSize);
+        Assert.Throws<InvalidDataException>(() => TrainingVocabulary.CheckFitsModel(TestData.Vocab, BertConfig.Preset("base", vocabSize: 30000).VocabSize));
     }
 }

@@ -31,8 +31,8 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
         Assert.True(status.State == JobState.Succeeded, status.Error);
         Assert.Equal(BlobPaths.FinalCheckpoint(jobId), status.Result!.CheckpointPrefix);
-        Assert.NotNull(status.Result.EvalBefore?["mlm_loss"]);
-        Assert.NotNull(status.Result.EvalAfter?["mlm_loss"]);
+        Assert.True(status.Result.EvalBefore!.MlmLoss > 0);
+        Assert.True(status.Result.EvalAfter!.MlmLoss > 0);
         Assert.Equal(6, status.Progress!.Step);
         Assert.NotNull(status.Progress.Loss);
         Assert.Null(status.Error);
@@ -52,10 +52,35 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.NotNull(eval["before"]?["perplexity"]);
 
         var local = Path.Combine(azurite.CacheDirectory, "loaded-" + jobId);
-        await BlobMirror.DownloadFolderAsync(azurite.Storage.Checkpoints, BlobPaths.FinalCheckpoint(jobId), local, new HashSet<string>(), CancellationToken.None);
+        await BlobMirror.DownloadFolderAsync(azurite.Storage.Checkpoints, BlobPaths.FinalCheckpoint(jobId), local, _ => true, CancellationToken.None);
         using var model = HfCheckpoint.Load(local);
         Assert.Equal(128, model.Config.HiddenSize);
         Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "the job's local files are removed once it succeeded");
+    }
+
+    [Fact]
+    public async Task TrainingService_uploadMetadataKnobs_reachTheTrainerState()
+    {
+        // Knobs an Azure job could not set before the recipe was one class, in new and old spellings.
+        var metadata = new Dictionary<string, string>
+        {
+            ["gradient_accumulation"] = "2", ["warmupratio"] = "0.5", ["weight_decay"] = "0.05", ["max_grad_norm"] = "0.5", ["length_bucketing"] = "true",
+        };
+        var jobId = await azurite.UploadAsync("worker-knobs.txt", Meditations, metadata);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        var state = JsonNode.Parse(await DownloadTextAsync(BlobPaths.FinalCheckpoint(jobId) + "trainer_state.json"))!["recipe"]!;
+        Assert.Equal(2, state["gradient_accumulation"]!.GetValue<int>());
+        Assert.Equal(0.5, state["warmup_ratio"]!.GetValue<double>());
+        Assert.Equal(0.05, state["weight_decay"]!.GetValue<double>());
+        Assert.Equal(0.5, state["max_grad_norm"]!.GetValue<double>());
+        Assert.True(state["length_bucketing"]!.GetValue<bool>());
+        Assert.Equal(6, state["max_steps"]!.GetValue<int>()); // the worker's configured default, under the same name
+        Assert.Equal(2, status.Training!.GradientAccumulation);
+        Assert.Contains(status.History, e => e.Message.Contains("× 2 accumulated", StringComparison.Ordinal));
     }
 
     [Fact]

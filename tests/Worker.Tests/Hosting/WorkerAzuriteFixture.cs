@@ -14,7 +14,7 @@ namespace BertServerless.Worker.Tests.Hosting;
 /// <summary>
 /// One real Azurite for the worker's end-to-end tests. Each test builds hosts on it the way <c>bertsl run</c> does:
 /// the local Functions runner and the training worker side by side, or either alone. Settings keep a run to seconds:
-/// sequences of 128 tokens in shards of 128 (so one small shard is held out), the tiny preset, 6 steps with a checkpoint every 3, a 3-second visibility timeout.
+/// sequences of 128 tokens in shards of 128 (so one small shard is held out), the tiny preset, 6 steps with a checkpoint every 3, a 3-second lease.
 /// </summary>
 public sealed class WorkerAzuriteFixture : IAsyncLifetime
 {
@@ -130,7 +130,7 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
             ["LocalRunner:PollInterval"] = "00:00:00.200",
             ["LocalRunner:RetryDelay"] = "00:00:00.200",
             ["LocalRunner:Concurrency"] = "2",
-            ["TrainingWorker:VisibilityTimeout"] = "00:00:03",
+            ["TrainingWorker:LeaseDuration"] = "00:00:03",
             ["TrainingWorker:PollInterval"] = "00:00:00.200",
             ["TrainingWorker:MaxDequeueCount"] = "2",
             ["TrainingWorker:RetryDelay"] = "00:00:00.200",

@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -24,7 +25,7 @@ public class OptimizerStateFileTests
     public void Load_of_saved_moments_continues_exactly_as_the_original()
     {
         var path = Path.Combine(Path.GetTempPath(), $"optimizer-{Guid.NewGuid()}.safetensors");
-        var options = new TrainingOptions { LearningRate = 0.1 };
+        var options = new TrainingRecipe { LearningRate = 0.1 };
         var original = Parameters();
         var (optimizer, order) = TrainingOptimizer.Create(original, options);
         Step(optimizer, original, 1f);

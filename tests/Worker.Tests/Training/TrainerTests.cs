@@ -1,4 +1,4 @@
-using BertServerless.Shared;
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Evaluation;
 using BertServerless.Worker.Model;
@@ -27,16 +27,23 @@ public sealed class TrainerTests : IDisposable
         return new BertForPreTraining(BertConfig.Preset("tiny", SyntheticShards.VocabSize));
     }
 
-    private static TrainingOptions Options(int maxSteps) => new()
+    private static TrainingRecipe Recipe(int? maxSteps) => new()
     {
-        Device = "cpu",
         BatchSize = 8,
         LearningRate = 1e-3,
         MaxSteps = maxSteps,
         GradientAccumulation = 2,
-        LogEvery = 1,
         SaveEvery = 0,
     };
+
+    private static readonly TrainingHardware Cpu = new() { Device = "cpu", LogEvery = 1 };
+
+    private static TrainingOutcome Train(BertForPreTraining model, ShardDataset data, TrainingRecipe recipe, string output, string vocab,
+        string? resumeFrom = null, ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        using var trainer = new Trainer(model, recipe, Cpu);
+        return trainer.Train(data, output, vocab, resumeFrom, observer, cancellationToken);
+    }
 
     private static float[] Weights(BertForPreTraining model)
         => [.. model.UniqueNamedParameters().SelectMany(p => p.Param.detach().cpu().data<float>().ToArray())];
@@ -46,14 +53,13 @@ public sealed class TrainerTests : IDisposable
     {
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]); // 5 batches: steps cross an epoch
         var uninterrupted = TinyModel(seed: 1);
-        var options = Options(maxSteps: 6);
-        options.SaveEvery = 3;
-        Trainer.Train(uninterrupted, data, options, Path.Combine(_directory, "full"), _vocab);
+        var recipe = Recipe(maxSteps: 6);
+        recipe.SaveEvery = 3;
+        Train(uninterrupted, data, recipe, Path.Combine(_directory, "full"), _vocab);
 
-        var checkpoint = Path.Combine(_directory, "full", TrainingCheckpoint.DirectoryName(3));
+        var checkpoint = Path.Combine(_directory, "full", CheckpointLayout.StepFolder(3));
         var resumed = HfCheckpoint.Load(checkpoint);
-        var resumedOptions = TrainerState.Load(checkpoint).Options.ResumedWith(options);
-        var outcome = Trainer.Train(resumed, data, resumedOptions, Path.Combine(_directory, "resumed"), _vocab, resumeFrom: checkpoint);
+        var outcome = Train(resumed, data, TrainerState.Load(checkpoint).Recipe, Path.Combine(_directory, "resumed"), _vocab, resumeFrom: checkpoint);
 
         Assert.Equal(6, outcome.State.GlobalStep);
         Assert.Equal(new DataPosition(2, 0), outcome.State.Position); // 5 batches an epoch in steps of 2, 2 and 1
@@ -67,21 +73,25 @@ public sealed class TrainerTests : IDisposable
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(256, seed: 4))]);
         var held = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(64, seed: 99))]);
         var model = TinyModel(seed: 2);
-        var options = Options(maxSteps: 0);
-        options.Epochs = 2;
-        options.GradientAccumulation = 1;
-        options.BatchSize = 16;
-        options.LearningRate = 2e-3;
+        var recipe = Recipe(maxSteps: null);
+        recipe.Epochs = 2;
+        recipe.GradientAccumulation = 1;
+        recipe.BatchSize = 16;
+        recipe.LearningRate = 2e-3;
 
         var before = Evaluator.Evaluate(model, held, batchSize: 32);
-        var outcome = Trainer.Train(model, data, options, Path.Combine(_directory, "learn"), _vocab);
+        var outcome = Train(model, data, recipe, Path.Combine(_directory, "learn"), _vocab);
         var after = Evaluator.Evaluate(model, held, batchSize: 32);
 
         Assert.Equal(32, outcome.State.GlobalStep);
         Assert.True(after.MlmLoss < before.MlmLoss - 0.5, $"held-out MLM loss {before.MlmLoss:F3} -> {after.MlmLoss:F3}");
         Assert.True(outcome.State.LossHistory[^1].MlmLoss < outcome.State.LossHistory[0].MlmLoss);
-        Assert.True(File.Exists(Path.Combine(_directory, "learn", TrainerState.FileName)));
-        Assert.True(File.Exists(Path.Combine(_directory, "learn", OptimizerStateFile.FileName)));
+        var final = Path.Combine(_directory, "learn", CheckpointLayout.FinalFolder);
+        Assert.Equal(final, outcome.Checkpoint);
+        Assert.True(File.Exists(Path.Combine(final, CheckpointLayout.TrainerStateFile)));
+        Assert.True(File.Exists(Path.Combine(final, CheckpointLayout.WeightsFile)));
+        // Nothing resumes a finished run: final/ is the same locally as in storage, without the optimizer moments.
+        Assert.False(File.Exists(Path.Combine(final, CheckpointLayout.OptimizerFile)));
     }
 
     [Fact]
@@ -89,20 +99,19 @@ public sealed class TrainerTests : IDisposable
     {
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
         using var cancellation = new CancellationTokenSource();
-        var reports = new List<TrainingProgress>();
-        var progress = new InlineProgress<TrainingProgress>(p =>
+        var checkpoints = new List<CheckpointWritten>();
+        var observer = new InlineTrainingObserver(p =>
         {
-            reports.Add(p);
             if (p.Step == 2) cancellation.Cancel();
-        });
+        }, checkpoints.Add);
 
-        var outcome = Trainer.Train(TinyModel(seed: 1), data, Options(maxSteps: 10), Path.Combine(_directory, "cancel"), _vocab, progress: progress, cancellationToken: cancellation.Token);
+        var outcome = Train(TinyModel(seed: 1), data, Recipe(maxSteps: 10), Path.Combine(_directory, "cancel"), _vocab, observer: observer, cancellationToken: cancellation.Token);
 
         // Cancelled while reporting step 2, the loop next looks at the token when step 3 is done.
         Assert.True(outcome.Cancelled);
         Assert.Equal(3, TrainerState.Load(outcome.Checkpoint).GlobalStep);
-        Assert.Equal(Path.Combine(_directory, "cancel", TrainingCheckpoint.DirectoryName(3)), outcome.Checkpoint);
-        Assert.Contains(reports, r => r.Checkpoint == outcome.Checkpoint);
+        Assert.Equal(Path.Combine(_directory, "cancel", CheckpointLayout.StepFolder(3)), outcome.Checkpoint);
+        Assert.Contains(checkpoints, c => c.Directory == outcome.Checkpoint && c.Step == 3);
     }
 
     [Fact]
@@ -110,14 +119,69 @@ public sealed class TrainerTests : IDisposable
     {
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
         var reports = new List<TrainingProgress>();
-        var options = Options(maxSteps: 4);
-        options.WarmupRatio = 0.25;
+        var recipe = Recipe(maxSteps: 4);
+        recipe.WarmupRatio = 0.25;
 
-        Trainer.Train(TinyModel(seed: 1), data, options, Path.Combine(_directory, "progress"), _vocab, progress: new InlineProgress<TrainingProgress>(reports.Add));
+        Train(TinyModel(seed: 1), data, recipe, Path.Combine(_directory, "progress"), _vocab, observer: new InlineTrainingObserver(reports.Add));
 
         Assert.Equal([1, 2, 3, 4], reports.Select(r => r.Step));
-        Assert.Equal([0, 1e-3, 1e-3 * 2 / 3, 1e-3 / 3], reports.Select(r => r.Metrics!.LearningRate), new DoubleComparer(1e-12));
-        Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0 && r.Metrics!.NspAccuracy is >= 0 and <= 1));
+        Assert.Equal([0, 1e-3, 1e-3 * 2 / 3, 1e-3 / 3], reports.Select(r => r.Metrics.LearningRate), new DoubleComparer(1e-12));
+        Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0 && r.Metrics.NspAccuracy is >= 0 and <= 1));
+    }
+
+    [Fact]
+    public void Train_observer_gets_progress_and_checkpoint_written_as_separate_events()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
+        var events = new List<string>();
+        var recipe = Recipe(maxSteps: 4);
+        recipe.SaveEvery = 2;
+        var output = Path.Combine(_directory, "events");
+
+        Train(TinyModel(seed: 1), data, recipe, output, _vocab, observer: new InlineTrainingObserver(
+            p => events.Add($"progress {p.Step}"),
+            c => events.Add($"checkpoint {c.Step}/{c.TotalSteps} {Path.GetFileName(c.Directory)} complete={Directory.Exists(c.Directory) && !Directory.Exists(c.Directory + CheckpointLayout.PartialSuffix)}")));
+
+        // The step checkpoint follows its step's progress; the final save is no event (the outcome names it).
+        Assert.Equal(["progress 1", "progress 2", "checkpoint 2/4 step-000002 complete=True", "progress 3", "progress 4"], events);
+        Assert.True(File.Exists(Path.Combine(output, "step-000002", CheckpointLayout.OptimizerFile)));
+    }
+
+    [Fact]
+    public void Train_final_save_replaces_an_older_final_folder_through_a_renamed_partial_folder()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
+        var output = Path.Combine(_directory, "replace");
+        var final = Path.Combine(output, CheckpointLayout.FinalFolder);
+        // A stale final model and a half-written folder left by a crash.
+        Directory.CreateDirectory(final);
+        File.WriteAllText(Path.Combine(final, "stale.txt"), "from an earlier run");
+        Directory.CreateDirectory(final + CheckpointLayout.PartialSuffix);
+        File.WriteAllText(Path.Combine(final + CheckpointLayout.PartialSuffix, "half.txt"), "crashed");
+
+        var outcome = Train(TinyModel(seed: 1), data, Recipe(maxSteps: 2), output, _vocab);
+
+        Assert.Equal(final, outcome.Checkpoint);
+        Assert.False(Directory.Exists(final + CheckpointLayout.PartialSuffix));
+        Assert.Equal(
+            [CheckpointLayout.ConfigFile, CheckpointLayout.WeightsFile, CheckpointLayout.TokenizerConfigFile, CheckpointLayout.TrainerStateFile, CheckpointLayout.VocabFile],
+            Directory.GetFiles(final).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(2, TrainerState.Load(final).GlobalStep);
+    }
+
+    [Fact]
+    public void CheckpointLayout_WriteFolder_failing_midway_leaves_no_folder_under_the_final_name()
+    {
+        var target = Path.Combine(_directory, "crash", CheckpointLayout.StepFolder(7));
+
+        Assert.Throws<IOException>(() => CheckpointLayout.WriteFolder(target, partial =>
+        {
+            File.WriteAllText(Path.Combine(partial, CheckpointLayout.ConfigFile), "{}");
+            throw new IOException("disk full");
+        }));
+
+        Assert.False(Directory.Exists(target));
+        Assert.True(File.Exists(Path.Combine(target + CheckpointLayout.PartialSuffix, CheckpointLayout.ConfigFile)));
     }
 
     private sealed class DoubleComparer(double tolerance) : IEqualityComparer<double>

@@ -1,0 +1,38 @@
+using static TorchSharp.torch;
+
+namespace BertServerless.Worker.Training;
+
+/// <summary>
+/// Where and how visibly a run trains, as opposed to what it trains (the <see cref="Shared.Training.TrainingRecipe"/>):
+/// the worker binds it from its <c>TrainingWorker</c> section, <c>bertsl train</c> from its flags. A resumed run takes
+/// these from whoever resumes it, so a checkpoint written on a CPU continues on a GPU.
+/// </summary>
+public sealed class TrainingHardware
+{
+    /// <summary><c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Forward and backward on a bfloat16 copy of the model while fp32 master weights take the optimizer step. CUDA only, worth it on Ampere or newer.</summary>
+    public bool Bf16 { get; set; }
+
+    /// <summary>CPU threads for libtorch; 0 leaves its default (one per core).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Optimizer steps between progress reports, the only points where the loop waits for the device.</summary>
+    public int LogEvery { get; set; } = 10;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
+    public void Validate()
+    {
+        if (Threads < 0) throw new ArgumentException($"Threads must be 0 (libtorch default) or positive (got {Threads}).");
+        if (LogEvery < 1) throw new ArgumentException($"LogEvery must be at least 1 (got {LogEvery}).");
+    }
+
+    /// <summary>Sets libtorch's thread count and returns the device to train on (whether bf16 can run there is the <see cref="Trainer"/>'s check).</summary>
+    public Device Prepare()
+    {
+        Validate();
+        if (Threads > 0) set_num_threads(Threads);
+        return TrainingDevice.Resolve(Device);
+    }
+}
