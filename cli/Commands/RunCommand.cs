@@ -4,6 +4,7 @@ using Azure.Storage.Blobs.Models;
 using BertServerless.Cli.Local;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,6 +85,7 @@ public static class RunCommand
             var local = await DownloadAsync(host.Services.GetRequiredService<PipelineStorage>().Checkpoints, status.Result!.CheckpointPrefix!,
                 Path.Combine(output.FullName, jobId, "final"), cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Final checkpoint: [bold]{StorageNames.CheckpointsContainer}/{status.Result.CheckpointPrefix}[/], downloaded to [bold]{local}[/]");
+            AnsiConsole.MarkupLineInterpolated($"Loss curve: [bold]{Path.Combine(local, CheckpointLayout.LossPlotFile)}[/]; model card: [bold]{Path.Combine(local, CheckpointLayout.ModelCardFile)}[/]");
             return CliErrors.Ok;
         }
         finally

@@ -6,8 +6,8 @@ namespace BertServerless.Shared.Training;
 /// The one layout of a training run's output, the same in a local <c>--out</c> folder and under
 /// <c>checkpoints/{jobId}/</c>:
 /// <code>
-/// step-000500/  config.json model.safetensors vocab.txt tokenizer_config.json trainer_state.json optimizer.safetensors
-/// final/        config.json model.safetensors vocab.txt tokenizer_config.json trainer_state.json
+/// step-000500/  config.json model.safetensors vocab.txt tokenizer_config.json trainer_state.json loss.png optimizer.safetensors
+/// final/        config.json model.safetensors vocab.txt tokenizer_config.json trainer_state.json loss.png README.md
 /// eval.json     held-out metrics before and after
 /// latest.json   (storage only) the newest complete checkpoint, written after its files
 /// </code>
@@ -25,7 +25,11 @@ public static class CheckpointLayout
     public const string TokenizerConfigFile = "tokenizer_config.json";
     public const string TrainerStateFile = "trainer_state.json";
 
-    // Ours: AdamW's moments keyed by parameter name, and the run's evaluation.
+    /// <summary>The model card, in Hugging Face's form, in <c>final/</c>.</summary>
+    public const string ModelCardFile = "README.md";
+
+    // Ours: AdamW's moments keyed by parameter name, the loss curve, and the run's evaluation.
+    public const string LossPlotFile = "loss.png";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string EvalFile = "eval.json";
     public const string LatestFile = "latest.json";

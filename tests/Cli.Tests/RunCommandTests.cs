@@ -18,8 +18,9 @@ public class RunCommandTests
         var progressLines = result.Stdout.Split('\n').Where(l => l.StartsWith("step ", StringComparison.Ordinal)).ToArray();
         Assert.Equal(progressLines.Distinct(), progressLines);
         var final = Assert.Single(Directory.GetDirectories(Path.Combine(work, "out"))) + "/final";
-        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json" })
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "loss.png", "README.md" })
             Assert.True(File.Exists(Path.Combine(final, file)), $"{file} missing in {final}");
+        Assert.Contains("Loss curve: ", result.Stdout);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(final, "config.json")))!;
         Assert.Equal("BertForPreTraining", config["architectures"]![0]!.GetValue<string>());
         Assert.Equal(128, config["hidden_size"]!.GetValue<int>());

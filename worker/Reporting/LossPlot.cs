@@ -9,7 +9,6 @@ namespace BertServerless.Worker.Reporting;
 /// </summary>
 public static class LossPlot
 {
-    public const string FileName = "loss.png";
     private const int Width = 900;
     private const int Height = 500;
 

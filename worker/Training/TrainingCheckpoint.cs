@@ -1,13 +1,15 @@
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Model;
+using BertServerless.Worker.Reporting;
 using TorchSharp.Modules;
 
 namespace BertServerless.Worker.Training;
 
 /// <summary>
 /// A checkpoint folder of <see cref="CheckpointLayout"/>: the model in Hugging Face layout (loadable by transformers as
-/// is) with <see cref="TrainerState"/> beside it and, in a resumable step checkpoint, the <see cref="OptimizerStateFile"/>.
+/// is) with <see cref="TrainerState"/> and its <see cref="LossPlot"/> beside it and, in a resumable step checkpoint, the
+/// <see cref="OptimizerStateFile"/>.
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -22,6 +24,7 @@ public static class TrainingCheckpoint
             HfCheckpoint.Save(model, target, vocabPath);
             if (optimizer is var (adamW, order)) OptimizerStateFile.Save(adamW, order, Path.Combine(target, CheckpointLayout.OptimizerFile));
             state.Save(target);
+            LossPlot.Save(state.LossHistory, $"step {state.GlobalStep} of {state.TotalSteps}", Path.Combine(target, CheckpointLayout.LossPlotFile));
         });
 
     /// <summary>Restores the optimizer moments of a checkpoint and returns its trainer state; the model is loaded by <see cref="HfCheckpoint.Load"/>.</summary>

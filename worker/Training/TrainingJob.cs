@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Evaluation;
 using BertServerless.Worker.Model;
+using BertServerless.Worker.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +12,7 @@ namespace BertServerless.Worker.Training;
 /// <summary>
 /// One training job end to end, shared by <c>bertsl train</c> and the worker host: take the recipe (the resumed
 /// checkpoint's, when resuming), choose and check the vocabulary, load and split the shards, build or load the model
-/// on the device, evaluate, train, evaluate again, write <c>eval.json</c>. The model is <see cref="ResumeFrom"/>'s
+/// on the device, evaluate, train, evaluate again, write <c>eval.json</c> and the final folder's model card. The model is <see cref="ResumeFrom"/>'s
 /// checkpoint if set, else the base model (<see cref="BaseModelDirectory"/>, or the recipe's base_model read as a local
 /// directory), else a fresh model of the recipe's preset seeded by its seed.
 /// </summary>
@@ -48,14 +50,23 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
 
         var before = eval is null ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize, cancellationToken);
         TrainingOutcome outcome;
+        var clock = Stopwatch.StartNew();
         using (var trainer = new Trainer(model, recipe, Hardware))
             outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+        var trainingTime = clock.Elapsed;
         var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize);
 
         var evaluation = new EvaluationReport(before, after, eval?.Files.Select(Path.GetFileName).OfType<string>().ToArray() ?? []);
         evaluation.Save(Path.Combine(OutputDirectory, CheckpointLayout.EvalFile));
+        if (!outcome.Cancelled)
+            ModelCard.Save(outcome.Checkpoint, new ModelCardFacts(recipe, model.Config, train.Metadata, outcome.State.GlobalStep,
+                trainingTime, ResumeFrom is not null, Describe(device), evaluation));
         return new TrainingRun(outcome, evaluation);
     }
+
+    private string Describe(Device device) => device.type == DeviceType.CPU
+        ? $"CPU ({get_num_threads()} threads)"
+        : $"{device}{(Hardware.Bf16 ? " in bf16" : "")}";
 
     private BertForPreTraining LoadModel(string? baseModel, int vocabSize, TrainingRecipe recipe)
     {

@@ -38,8 +38,9 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.Null(status.Error);
 
         var blobs = await azurite.CheckpointBlobsAsync(jobId);
-        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json" })
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "loss.png", "README.md" })
             Assert.Contains("final/" + file, blobs);
+        Assert.Contains("step-000003/loss.png", blobs);
         Assert.DoesNotContain("final/optimizer.safetensors", blobs);
         Assert.Contains("step-000003/optimizer.safetensors", blobs);
         Assert.Contains("step-000003/trainer_state.json", blobs);
@@ -54,6 +55,10 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         var local = Path.Combine(azurite.CacheDirectory, "loaded-" + jobId);
         await BlobMirror.DownloadFolderAsync(azurite.Storage.Checkpoints, BlobPaths.FinalCheckpoint(jobId), local, _ => true, CancellationToken.None);
         using var model = HfCheckpoint.Load(local);
+        var card = File.ReadAllText(Path.Combine(local, "README.md"));
+        Assert.StartsWith("---\nlibrary_name: transformers\n", card);
+        Assert.Contains("- \"worker-meditations.txt\"", card); // the book, as the card's dataset
+        Assert.Contains("| after |", card);
         Assert.Equal(128, model.Config.HiddenSize);
         Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "the job's local files are removed once it succeeded");
     }

@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Reporting;
 using BertServerless.Worker.Training;
 
@@ -15,7 +16,7 @@ public sealed class LossPlotTests : IDisposable
     [Fact]
     public void Save_loss_history_writes_a_png_of_the_requested_size()
     {
-        var path = Path.Combine(_directory, LossPlot.FileName);
+        var path = Path.Combine(_directory, CheckpointLayout.LossPlotFile);
         LossPlot.Save([.. Enumerable.Range(1, 50).Select(i => At(i * 10, 10 - i * 0.1))], "job abc", path);
 
         var bytes = File.ReadAllBytes(path);
