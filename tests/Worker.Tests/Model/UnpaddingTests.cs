@@ -32,6 +32,15 @@ public class UnpaddingTests
         return new BertInputs(ids, types, mask, labels, tensor(new long[] { 0, 1, 1, 0 }));
     }
 
+    // Seeded and without dropout, so two forwards of one batch see the same network.
+    private static BertForPreTraining EvalModel()
+    {
+        manual_seed(0);
+        var model = new BertForPreTraining(Tiny());
+        model.eval();
+        return model;
+    }
+
     private static (BertPreTrainingOutput Output, Dictionary<string, Tensor> Grads) ForwardBackward(BertForPreTraining model, BertInputs inputs)
     {
         model.zero_grad();
@@ -43,12 +52,9 @@ public class UnpaddingTests
     [Fact]
     public void Forward_unpadded_matchesPaddedOutputsAndGradients()
     {
-        manual_seed(0);
-        var config = Tiny();
-        using var model = new BertForPreTraining(config);
-        model.eval();
+        using var model = EvalModel();
         using var scope = NewDisposeScope();
-        var inputs = RaggedBatch(config);
+        var inputs = RaggedBatch(model.Config);
 
         model.Unpadded = false;
         var (padded, paddedGrads) = ForwardBackward(model, inputs);
@@ -66,12 +72,9 @@ public class UnpaddingTests
     [Fact]
     public void Forward_unpaddedWithHostPositions_sameAsFindingThemOnDevice()
     {
-        manual_seed(0);
-        var config = Tiny();
-        using var model = new BertForPreTraining(config);
-        model.eval();
+        using var model = EvalModel();
         using var scope = NewDisposeScope();
-        var inputs = RaggedBatch(config);
+        var inputs = RaggedBatch(model.Config);
         var positions = inputs.Labels!.reshape(-1).ne(-100L).nonzero().squeeze(1);
 
         var found = model.call(inputs);
