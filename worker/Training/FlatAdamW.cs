@@ -79,7 +79,7 @@ public sealed class FlatAdamW : IDisposable
         if (_weightDecay != 0 && _decayedLength > 0) _weights.narrow(0, 0, _decayedLength).mul_(1 - LearningRate * _weightDecay);
         _expAvg.mul_(_beta1).add_(_grads, alpha: 1 - _beta1);
         _expAvgSq.mul_(_beta2).addcmul_(_grads, _grads, value: 1 - _beta2);
-        var denom = (_expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(_epsilon);
+        var denom = _expAvgSq.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(_epsilon); // one temporary the size of the model, not two
         _weights.addcdiv_(_expAvg, denom, value: -LearningRate / biasCorrection1);
     }
 
