@@ -4,6 +4,9 @@ return args.FirstOrDefault() switch
 {
     "prep" => await PrepBenchmark.RunAsync(args[1..]),
     "train" => await TrainingBenchmark.RunAsync(args[1..]),
+    "unpad" => await UnpaddingBenchmark.RunAsync(args[1..]),
+    "optimizer" => await OptimizerBenchmark.RunAsync(args[1..]),
+    "peak" => await MatmulPeak.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -11,5 +14,8 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- train [--steps 2000] [--measure-steps 10] [--batch-size 16] [--preset tiny] [--shards DIR] [--device auto] [--threads N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- unpad --shards DIR [--presets tiny,small,base] [--batch-size 16] [--batches 4] [--threads N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- optimizer [--presets small,base] [--steps 10] [--threads N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- peak [--sizes 1024,2048,4096] [--device auto] [--threads N]");
     return 2;
 }

@@ -21,7 +21,7 @@ internal static class Activations
 }
 
 /// <summary>Word + position + token-type embeddings, then LayerNorm and dropout.</summary>
-internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
+internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor, Tensor>
 {
     internal readonly Embedding word_embeddings;
     private readonly Embedding position_embeddings;
@@ -39,16 +39,16 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    /// <summary>Ids (B, T) with positions (T), or packed ids (N) with each token's position (N).</summary>
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor positionIds)
     {
-        var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device); // (T)
-        var x = word_embeddings.call(inputIds) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypeIds); // (B, T, H)
+        var x = word_embeddings.call(inputIds) + position_embeddings.call(positionIds) + token_type_embeddings.call(tokenTypeIds); // (B, T, H) or (N, H)
         return dropout.call(LayerNorm.call(x));
     }
 }
 
 /// <summary>Multi-head self-attention over all tokens; padding keys are hidden by an additive mask.</summary>
-internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
+internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly Linear query;
     private readonly Linear key;
@@ -66,15 +66,14 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor additiveMask)
+    public override Tensor forward(Tensor x, TokenLayout layout)
     {
-        var (b, t, h) = (x.shape[0], x.shape[1], x.shape[2]);
-        var q = query.call(x).view(b, t, heads, h / heads).transpose(1, 2); // (B, nh, T, hs)
-        var k = key.call(x).view(b, t, heads, h / heads).transpose(1, 2); // (B, nh, T, hs)
-        var v = value.call(x).view(b, t, heads, h / heads).transpose(1, 2); // (B, nh, T, hs)
+        var q = layout.ToHeads(query.call(x), heads); // (B, nh, T, hs)
+        var k = layout.ToHeads(key.call(x), heads); // (B, nh, T, hs)
+        var v = layout.ToHeads(value.call(x), heads); // (B, nh, T, hs)
         // softmax(q k^T / sqrt(hs) + mask) v with dropout on the probabilities: HF's eager attention, fused.
-        var y = F.scaled_dot_product_attention(q, k, v, additiveMask, p: training ? dropoutProb : 0); // (B, nh, T, hs)
-        return y.transpose(1, 2).reshape(b, t, h); // (B, T, H)
+        var y = F.scaled_dot_product_attention(q, k, v, layout.AdditiveMask, p: training ? dropoutProb : 0); // (B, nh, T, hs)
+        return layout.FromHeads(y); // (B, T, H) or (N, H)
     }
 }
 
@@ -97,11 +96,11 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x, Tensor residual)
-        => LayerNorm.call(dropout.call(dense.call(x)) + residual); // (B, T, H)
+        => LayerNorm.call(dropout.call(dense.call(x)) + residual); // (B, T, H) or (N, H)
 }
 
 /// <summary>Self-attention block: attention, then its output projection with residual and LayerNorm.</summary>
-internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
+internal sealed class BertAttention : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly BertSelfAttention self;
     private readonly BertOutput output;
@@ -113,7 +112,7 @@ internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor additiveMask) => output.call(self.call(x, additiveMask), x); // (B, T, H)
+    public override Tensor forward(Tensor x, TokenLayout layout) => output.call(self.call(x, layout), x); // (B, T, H) or (N, H)
 }
 
 /// <summary>First half of the feed-forward block: widen to intermediate_size and activate.</summary>
@@ -129,11 +128,11 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => activation(dense.call(x)); // (B, T, I)
+    public override Tensor forward(Tensor x) => activation(dense.call(x)); // (B, T, I) or (N, I)
 }
 
 /// <summary>One transformer layer: attention block, then feed-forward block.</summary>
-internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
+internal sealed class BertLayer : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
@@ -147,15 +146,15 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor additiveMask)
+    public override Tensor forward(Tensor x, TokenLayout layout)
     {
-        var attended = attention.call(x, additiveMask); // (B, T, H)
-        return output.call(intermediate.call(attended), attended); // (B, T, H)
+        var attended = attention.call(x, layout); // (B, T, H) or (N, H)
+        return output.call(intermediate.call(attended), attended); // (B, T, H) or (N, H)
     }
 }
 
 /// <summary>The stack of layers.</summary>
-internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
+internal sealed class BertEncoder : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly ModuleList<BertLayer> layer;
 
@@ -165,9 +164,9 @@ internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor additiveMask)
+    public override Tensor forward(Tensor x, TokenLayout layout)
     {
-        foreach (var block in layer) x = block.call(x, additiveMask); // (B, T, H)
+        foreach (var block in layer) x = block.call(x, layout); // (B, T, H) or (N, H)
         return x;
     }
 }
@@ -183,11 +182,14 @@ internal sealed class BertPooler : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor sequence) => tanh(dense.call(sequence[.., 0])); // (B, H)
+    public override Tensor forward(Tensor cls) => tanh(dense.call(cls)); // (B, H)
 }
 
-/// <summary>The encoder: embeddings, layers, pooler. Returns the sequence output (B, T, H) and the pooled output (B, H).</summary>
-internal sealed class BertModel : Module<Tensor, Tensor, Tensor, (Tensor Sequence, Tensor Pooled)>
+/// <summary>
+/// The encoder: embeddings, layers, pooler. Returns the sequence output in the given layout, (B, T, H) or packed
+/// (N, H), and the pooled output (B, H).
+/// </summary>
+internal sealed class BertModel : Module<BertInputs, TokenLayout, (Tensor Sequence, Tensor Pooled)>
 {
     internal readonly BertEmbeddings embeddings;
     private readonly BertEncoder encoder;
@@ -201,13 +203,12 @@ internal sealed class BertModel : Module<Tensor, Tensor, Tensor, (Tensor Sequenc
         RegisterComponents();
     }
 
-    public override (Tensor Sequence, Tensor Pooled) forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
+    public override (Tensor Sequence, Tensor Pooled) forward(BertInputs inputs, TokenLayout layout)
     {
-        var x = embeddings.call(inputIds, tokenTypeIds); // (B, T, H)
-        // HF's extended mask: 0 where a key may be attended, the dtype's lowest value where it is padding.
-        var additiveMask = (1 - attentionMask.to(x.dtype)).mul(finfo(x.dtype).min).view(x.shape[0], 1, 1, x.shape[1]); // (B, 1, 1, T)
-        var sequence = encoder.call(x, additiveMask); // (B, T, H)
-        return (sequence, pooler.call(sequence));
+        var positionIds = layout.PositionIds(inputs.InputIds.device);
+        var x = embeddings.call(layout.Select(inputs.InputIds), layout.Select(inputs.TokenTypeIds), positionIds); // (B, T, H) or (N, H)
+        var sequence = encoder.call(x, layout); // (B, T, H) or (N, H)
+        return (sequence, pooler.call(layout.FirstTokens(sequence, inputs.AttentionMask)));
     }
 }
 
@@ -302,6 +303,12 @@ public sealed class BertForPreTraining : Module<BertInputs, BertPreTrainingOutpu
     /// </summary>
     public bool MaskedOnlyLogits { get; set; } = true;
 
+    /// <summary>
+    /// On the masked-only path, where no logits at pad positions are returned, run the encoder on the real tokens
+    /// only (<see cref="TokenLayout"/>): same outputs, without the projections, feed-forward and LayerNorm work on padding.
+    /// </summary>
+    public bool Unpadded { get; set; } = true;
+
     /// <summary>Named parameters with the tied decoder weight listed once, under bert.embeddings.word_embeddings.weight (as HF's named_parameters does).</summary>
     public IReadOnlyList<(string Name, Parameter Param)> UniqueNamedParameters()
     {
@@ -311,14 +318,17 @@ public sealed class BertForPreTraining : Module<BertInputs, BertPreTrainingOutpu
 
     public override BertPreTrainingOutput forward(BertInputs inputs)
     {
-        var (sequence, pooled) = bert.call(inputs.InputIds, inputs.TokenTypeIds, inputs.AttentionMask); // (B, T, H), (B, H)
         var labels = inputs.Labels;
+        var maskedOnly = MaskedOnlyLogits && labels is not null;
+        var dtype = bert.embeddings.word_embeddings.weight!.dtype;
+        var layout = maskedOnly && Unpadded ? TokenLayout.Packed(inputs.AttentionMask, dtype) : TokenLayout.Padded(inputs.AttentionMask, dtype);
+        var (sequence, pooled) = bert.call(inputs, layout); // (B, T, H) or (N, H), (B, H)
         Tensor? predictionLabels = null;
-        if (MaskedOnlyLogits && labels is not null)
+        if (maskedOnly)
         {
-            var flat = labels.reshape(-1); // (B*T)
+            var flat = labels!.reshape(-1); // (B*T)
             var rows = inputs.PredictedPositions ?? flat.ne(IgnoreIndex).nonzero().squeeze(1); // (M)
-            sequence = sequence.reshape(-1, sequence.shape[2]).index_select(0, rows); // (M, H)
+            sequence = layout.Rows(sequence, rows, inputs.AttentionMask); // (M, H)
             labels = predictionLabels = flat.index_select(0, rows); // (M)
         }
         var (predictionLogits, seqRelationshipLogits) = cls.call(sequence, pooled); // (B, T, V) or (M, V), (B, 2)
