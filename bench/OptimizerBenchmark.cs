@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using System.Diagnostics;
 using BertServerless.Worker.Model;
 using BertServerless.Worker.Training;
@@ -17,7 +18,7 @@ public static class OptimizerBenchmark
         var args = new BenchArgs(arguments);
         if (args.Number("--threads", 0) is > 0 and var threads) set_num_threads(threads);
         var steps = args.Number("--steps", 10);
-        var options = new TrainingOptions();
+        var options = new TrainingRecipe();
         Console.WriteLine($"threads {get_num_threads()}, {steps} timed steps each after 2 warm-up steps");
         foreach (var preset in args.List("--presets", "small,base"))
         {

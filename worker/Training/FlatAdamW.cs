@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Shared.SafeTensors;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ public sealed class FlatAdamW : IDisposable
     private readonly Tensor _weights, _grads, _expAvg, _expAvgSq; // (P) each
     private readonly double _beta1, _beta2, _epsilon, _weightDecay;
 
-    public FlatAdamW(IReadOnlyList<(string Name, Parameter Param)> parameters, TrainingOptions options)
+    public FlatAdamW(IReadOnlyList<(string Name, Parameter Param)> parameters, TrainingRecipe options)
     {
         _order = [.. parameters.Where(p => !TrainingOptimizer.IsExemptFromDecay(p.Name)), .. parameters.Where(p => TrainingOptimizer.IsExemptFromDecay(p.Name))];
         (_beta1, _beta2, _epsilon, _weightDecay, LearningRate) = (options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay, options.LearningRate);

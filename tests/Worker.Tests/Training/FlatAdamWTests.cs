@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Model;
 using BertServerless.Worker.Training;
 using TorchSharp;
@@ -8,7 +9,7 @@ namespace BertServerless.Worker.Tests.Training;
 
 public class FlatAdamWTests
 {
-    private static readonly TrainingOptions Options = new() { LearningRate = 1e-2, WeightDecay = 0.1 };
+    private static readonly TrainingRecipe Options = new() { LearningRate = 1e-2, WeightDecay = 0.1 };
 
     private static BertConfig Tiny() => new()
     {

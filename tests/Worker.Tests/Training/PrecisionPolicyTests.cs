@@ -1,3 +1,4 @@
+using BertServerless.Shared.Training;
 using BertServerless.Worker.Model;
 using BertServerless.Worker.Training;
 using TorchSharp;
@@ -67,7 +68,7 @@ public class PrecisionPolicyTests
         master.to(CUDA).train();
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(8, seed: 6))]);
         var inputs = data.Collate([.. Enumerable.Range(0, 8)], padId: 0).ToInputs(CUDA);
-        using var optimizer = new FlatAdamW(master.UniqueNamedParameters(), new TrainingOptions());
+        using var optimizer = new FlatAdamW(master.UniqueNamedParameters(), new TrainingRecipe());
         using var replica = new HalfPrecisionReplica(master, choice.Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float16);
         var scaler = new DynamicLossScaler();
         using var before = master.UniqueNamedParameters()[0].Param.clone();
