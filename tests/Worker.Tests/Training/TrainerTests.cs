@@ -164,7 +164,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(final, outcome.Checkpoint);
         Assert.False(Directory.Exists(final + CheckpointLayout.PartialSuffix));
         Assert.Equal(
-            [CheckpointLayout.ConfigFile, CheckpointLayout.WeightsFile, CheckpointLayout.TokenizerConfigFile, CheckpointLayout.TrainerStateFile, CheckpointLayout.VocabFile],
+            [CheckpointLayout.ConfigFile, CheckpointLayout.LossPlotFile, CheckpointLayout.WeightsFile, CheckpointLayout.TokenizerConfigFile, CheckpointLayout.TrainerStateFile, CheckpointLayout.VocabFile],
             Directory.GetFiles(final).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(2, TrainerState.Load(final).GlobalStep);
     }
