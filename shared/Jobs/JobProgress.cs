@@ -8,6 +8,8 @@ public sealed class JobProgress
     public double? Loss { get; set; }
     public double? MlmLoss { get; set; }
     public double? NspLoss { get; set; }
+    public double? MlmAccuracy { get; set; }
+    public double? LearningRate { get; set; }
     public double? TokensPerSecond { get; set; }
     public double? EtaSeconds { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Monitoring;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace BertServerless.Worker.Hosting;
 /// <summary>
 /// Takes the trainer's reports off the training thread and acts on them in order on one background task: uploads
 /// each step checkpoint (then latest.json) and writes the progress into the job status, at most once per
-/// <c>StatusInterval</c>. Training never waits for storage; <see cref="CompleteAsync"/> waits for what is pending.
+/// <c>StatusInterval</c>, first appending each log interval's metrics since the last write to the job's metrics log
+/// (<c>jobs/{jobId}/metrics.jsonl</c>). Training never waits for storage; <see cref="CompleteAsync"/> waits for what is pending.
 /// </summary>
 public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDisposable
 {
@@ -19,6 +21,8 @@ public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDi
     private readonly TimeSpan _statusInterval;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly JobMetricsLog _metrics;
+    private readonly List<JobMetricsPoint> _unwrittenPoints = [];
     private readonly Task _pumping;
     private TrainingProgress? _unwritten;
     private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
@@ -31,6 +35,7 @@ public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDi
         _statusInterval = statusInterval;
         _time = time;
         _logger = logger;
+        _metrics = new JobMetricsLog(jobs.Container);
         _pumping = Task.Run(() => PumpAsync(cancellationToken), CancellationToken.None);
     }
 
@@ -68,6 +73,7 @@ public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDi
             else if (report.Metrics is not null)
             {
                 _unwritten = report;
+                _unwrittenPoints.Add(ToPoint(report));
                 if (_time.GetUtcNow() - _lastWrite >= _statusInterval) await WriteProgressAsync(cancellationToken);
             }
         }
@@ -97,6 +103,9 @@ public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDi
         _lastWrite = _time.GetUtcNow();
         try
         {
+            // The history first: a curve that reaches the step the status shows.
+            await _metrics.AppendAsync(_jobId, _unwrittenPoints, cancellationToken);
+            _unwrittenPoints.Clear();
             await _jobs.UpdateAsync(_jobId, status => status.Progress = ToStatus(report), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -114,9 +123,16 @@ public sealed class TrainingProgressPump : IProgress<TrainingProgress>, IAsyncDi
         Loss = Finite(report.Metrics?.Loss),
         MlmLoss = Finite(report.Metrics?.MlmLoss),
         NspLoss = Finite(report.Metrics?.NspLoss),
+        MlmAccuracy = Finite(report.Metrics?.MlmAccuracy),
+        LearningRate = Finite(report.Metrics?.LearningRate),
         TokensPerSecond = Finite(report.TokensPerSecond),
         EtaSeconds = Finite(report.Remaining.TotalSeconds),
     };
+
+    /// <summary>The metrics log's line for a report (a metrics report: <see cref="TrainingProgress.Metrics"/> is set).</summary>
+    private JobMetricsPoint ToPoint(TrainingProgress report) => new(
+        _time.GetUtcNow(), report.Step, Finite(report.Metrics?.Loss), Finite(report.Metrics?.MlmLoss), Finite(report.Metrics?.NspLoss),
+        Finite(report.Metrics?.MlmAccuracy), Finite(report.Metrics?.NspAccuracy), Finite(report.Metrics?.LearningRate), Finite(report.TokensPerSecond));
 
     // JSON has no NaN: a diverged loss is shown as absent rather than failing every status write.
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
