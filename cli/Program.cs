@@ -9,5 +9,9 @@ var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + 
     EvalCommand.Create(),
     UploadCommand.Create(),
     StatusCommand.Create(),
+    JobsCommand.Create(),
+    QueuesCommand.Create(),
+    LogsCommand.Create(),
+    DownloadCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
