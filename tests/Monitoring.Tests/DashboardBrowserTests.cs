@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
 using Microsoft.Playwright;
 
@@ -17,7 +20,14 @@ public class DashboardBrowserTests(MonitoringAzuriteFixture azurite)
     public async Task Dashboard_job_in_training_shows_table_queues_and_loss_curve()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does).");
-        var job = await azurite.CreateTrainingJobAsync("sherlock-holmes.txt", DateTimeOffset.UtcNow.AddDays(1));
+        var now = DateTimeOffset.UtcNow;
+        var done = await azurite.CreateJobAsync("meditations.txt", now.AddMinutes(-30), s =>
+        {
+            s.MoveTo(JobState.Training, "Training on cpu.", now);
+            s.Result = new TrainingResult { EvalBefore = new JsonObject { ["mlm_loss"] = 10.25, ["sequences"] = 64 }, EvalAfter = new JsonObject { ["mlm_loss"] = 6.5, ["sequences"] = 64 } };
+            s.MoveTo(JobState.Succeeded, "Trained.", now);
+        });
+        var job = await azurite.CreateTrainingJobAsync("sherlock-holmes.txt", now);
         await azurite.Storage.PrepChunksPoison.SendMessageAsync("{\"job_id\":\"stuck-0123456789ab\"}");
         await using var server = MonitoringHttpServer.Start(azurite.Api);
 
@@ -49,6 +59,12 @@ public class DashboardBrowserTests(MonitoringAzuriteFixture azurite)
         var screenshot = Path.Combine(artifacts, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 10_000);
+
+        // Another job, chosen in the table: its eval before and after.
+        await page.Locator($"#jobs tbody tr[data-job='{done.JobId}']").ClickAsync();
+        var mlmRow = page.Locator("#eval tbody tr", new PageLocatorOptions { HasText = "mlm_loss" });
+        await Assertions.Expect(mlmRow).ToHaveTextAsync(new Regex(@"mlm_loss\s*10\.2500\s*6\.5000"));
+        await Assertions.Expect(page.Locator("#curve")).ToContainTextAsync("no steps logged yet");
         await azurite.Storage.PrepChunksPoison.ClearMessagesAsync();
     }
 }
