@@ -1,3 +1,4 @@
+using Azure;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
 
@@ -17,11 +18,19 @@ public sealed class JobCatalog(PipelineStorage storage, JobStatusStore statuses,
     {
         query = query.Validated();
         var candidates = new List<(string JobId, DateTimeOffset Created)>();
-        await foreach (var blob in storage.Jobs.GetBlobsAsync(cancellationToken: cancellationToken))
+        try
         {
-            if (!blob.Name.EndsWith(StatusSuffix, StringComparison.Ordinal)) continue;
-            var jobId = blob.Name[..^StatusSuffix.Length];
-            if (JobIds.IsValid(jobId)) candidates.Add((jobId, blob.Properties.CreatedOn ?? blob.Properties.LastModified ?? DateTimeOffset.MinValue));
+            await foreach (var blob in storage.Jobs.GetBlobsAsync(cancellationToken: cancellationToken))
+            {
+                if (!blob.Name.EndsWith(StatusSuffix, StringComparison.Ordinal)) continue;
+                var jobId = blob.Name[..^StatusSuffix.Length];
+                if (JobIds.IsValid(jobId)) candidates.Add((jobId, blob.Properties.CreatedOn ?? blob.Properties.LastModified ?? DateTimeOffset.MinValue));
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // No container yet (a fresh Azurite before anything started): no jobs, not an error.
+            return [];
         }
 
         var found = new List<JobStatus>();
