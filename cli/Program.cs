@@ -5,6 +5,7 @@ using BertServerless.Cli.Commands;
 var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + NSP) on your own books")
 {
     RunCommand.Create(), PrepCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), UploadCommand.Create(), StatusCommand.Create(),
+    JobsCommand.Create(), QueuesCommand.Create(), LogsCommand.Create(), DownloadCommand.Create(),
 };
 var parse = root.Parse(args);
 var exitCode = await parse.InvokeAsync();

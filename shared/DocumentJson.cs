@@ -19,6 +19,9 @@ public static class DocumentJson
         WriteIndented = true,
     };
 
+    /// <summary>The same names on one line: a metrics.jsonl line, an HTTP answer.</summary>
+    public static JsonSerializerOptions CompactOptions { get; } = new(Options) { WriteIndented = false };
+
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="source"/> and what it should have been.</summary>

@@ -1,36 +1,48 @@
 using System.CommandLine;
 using System.Globalization;
-using Azure.Storage.Blobs;
+using BertServerless.Cli.Monitoring;
 using BertServerless.Shared;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Monitoring;
 using BertServerless.Shared.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace BertServerless.Cli.Commands;
 
-/// <summary><c>bertsl status</c>: a job's state, progress, results and history, read from <c>jobs/{jobId}/status.json</c>.</summary>
+/// <summary><c>bertsl status</c>: a job's state, progress, results and history, read from <c>jobs/{jobId}/status.json</c>; without a job, the queues and the latest jobs.</summary>
 public static class StatusCommand
 {
     public static Command Create()
     {
-        var job = new Argument<string>("JOB") { Description = "Job id, as printed by bertsl upload" };
+        var job = new Argument<string?>("JOB") { Description = "Job id, as printed by bertsl upload; without one, the queues and the latest jobs", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print status.json as stored" };
-        var connection = StorageConnection.CreateOption();
+        var connection = new MonitoringConnection();
 
-        var command = new Command("status", "Show a job's status") { job, json, connection };
+        var command = new Command("status", "Show a job's status, or the queues and jobs at a glance") { job, json };
+        connection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var jobId = parse.GetValue(job)!;
+            await using var services = connection.Connect(parse);
+            if (parse.GetValue(job) is not { } jobId) return await PrintOverviewAsync(services, cancellationToken);
             if (!JobIds.IsValid(jobId)) throw new ArgumentException($"'{jobId}' is not a job id (e.g. meditations-0123456789ab).");
-            var service = new BlobServiceClient(StorageConnection.Resolve(parse.GetValue(connection)));
-            var store = new JobStatusStore(service.GetBlobContainerClient(StorageNames.JobsContainer), TimeProvider.System);
-            var status = await store.GetAsync(jobId, cancellationToken)
+            var status = await services.GetRequiredService<JobStatusStore>().GetAsync(jobId, cancellationToken)
                          ?? throw new InvalidOperationException($"No job {jobId}: nothing at {StorageNames.JobsContainer}/{BlobPaths.Status(jobId)}.");
             if (parse.GetValue(json)) Console.WriteLine(status.ToJson());
             else Print(status);
             return status.State == JobState.Failed ? CliErrors.Failed : CliErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Both summaries; the exit code is <c>bertsl queues</c>'s, so a poison message is noticed here too.</summary>
+    private static async Task<int> PrintOverviewAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var queues = await services.GetRequiredService<QueueMonitor>().SummarizeAsync(cancellationToken);
+        var jobs = await services.GetRequiredService<JobCatalog>().ListAsync(new JobQuery(Limit: 10), cancellationToken);
+        TableOutput.Write(QueuesTable.Build(queues));
+        TableOutput.Write(JobsTable.Build([.. jobs.Select(JobSummary.From)], DateTimeOffset.UtcNow));
+        return QueuesCommand.ExitCode(queues);
     }
 
     private static void Print(JobStatus status)

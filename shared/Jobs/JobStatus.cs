@@ -34,6 +34,9 @@ public sealed class JobStatus
     public string? Error { get; set; }
     public JobResult? Result { get; set; }
 
+    /// <summary>When a user asked to cancel the job (API or CLI); the worker stops at its next step once it honours it.</summary>
+    public DateTimeOffset? CancelRequested { get; set; }
+
     [JsonIgnore] public bool IsFinished => State is JobState.Succeeded or JobState.Failed;
 
     public static JobStatus New(string jobId, BookSource source, DateTimeOffset now)

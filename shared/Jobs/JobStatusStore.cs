@@ -16,6 +16,9 @@ public sealed class JobStatusStore(BlobContainerClient jobs, TimeProvider time)
 
     public DateTimeOffset Now => time.GetUtcNow();
 
+    /// <summary>The jobs container, for the files kept beside status.json (the metrics log).</summary>
+    public BlobContainerClient Container => jobs;
+
     public async Task<JobStatus?> GetAsync(string jobId, CancellationToken cancellationToken)
         => (await ReadAsync(jobId, cancellationToken))?.Status;
 

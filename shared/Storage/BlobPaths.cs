@@ -12,6 +12,9 @@ public static class BlobPaths
     /// <summary>Jobs container: the job's state machine and history.</summary>
     public static string Status(string jobId) => $"{jobId}/status.json";
 
+    /// <summary>Jobs container: the loss history, one JSON line per log interval, appended by the worker.</summary>
+    public static string Metrics(string jobId) => $"{jobId}/metrics.jsonl";
+
     /// <summary>Jobs container: created once with If-None-Match: * by whichever chunk finishes last; its creator alone enqueues training.</summary>
     public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
 

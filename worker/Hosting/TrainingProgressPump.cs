@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Monitoring;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
 
@@ -9,8 +10,9 @@ namespace BertServerless.Worker.Hosting;
 /// The worker's <see cref="ITrainingObserver"/>: takes the trainer's events off the training thread and acts on them in
 /// order on one background task. A checkpoint written is uploaded (then latest.json), and its local folder deleted,
 /// which the trainer allows since it never touches a written checkpoint again; progress is written into the job
-/// status at most once per <c>StatusInterval</c>. Training never waits for storage; <see cref="CompleteAsync"/> waits
-/// for what is pending.
+/// status at most once per <c>StatusInterval</c>, after appending each log interval's metrics since the last write to
+/// the job's metrics log (<c>jobs/{jobId}/metrics.jsonl</c>). Training never waits for storage;
+/// <see cref="CompleteAsync"/> waits for what is pending.
 /// </summary>
 public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
 {
@@ -18,6 +20,8 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
     private readonly string _jobId;
     private readonly JobStatusStore _jobs;
     private readonly CheckpointStore _checkpoints;
+    private readonly JobMetricsLog _metrics;
+    private readonly List<JobMetricsPoint> _unwrittenPoints = [];
     private readonly TimeSpan _statusInterval;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -30,6 +34,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         _jobId = jobId;
         _jobs = jobs;
         _checkpoints = checkpoints;
+        _metrics = new JobMetricsLog(jobs.Container);
         _statusInterval = statusInterval;
         _time = time;
         _logger = logger;
@@ -73,6 +78,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
                     break;
                 case TrainingProgress progress:
                     _unwritten = progress;
+                    _unwrittenPoints.Add(progress.ToMetricsPoint(_time.GetUtcNow()));
                     if (_time.GetUtcNow() - _lastWrite >= _statusInterval) await WriteProgressAsync(cancellationToken);
                     break;
             }
@@ -103,6 +109,9 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         _lastWrite = _time.GetUtcNow();
         try
         {
+            // The history first: a curve that reaches the step the status shows.
+            await _metrics.AppendAsync(_jobId, _unwrittenPoints, cancellationToken);
+            _unwrittenPoints.Clear();
             await _jobs.UpdateAsync(_jobId, status => status.Progress = progress.ToJobProgress(), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

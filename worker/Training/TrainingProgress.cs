@@ -1,4 +1,5 @@
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Monitoring;
 
 namespace BertServerless.Worker.Training;
 
@@ -31,6 +32,11 @@ public sealed record TrainingProgress(
         TokensPerSecond = Finite(TokensPerSecond),
         EtaSeconds = Finite(Remaining.TotalSeconds),
     };
+
+    /// <summary>This report as a line of the job's metrics log (<c>metrics.jsonl</c>), the history behind the loss curve.</summary>
+    public JobMetricsPoint ToMetricsPoint(DateTimeOffset time) => new(
+        time, Step, Finite(Metrics.Loss), Finite(Metrics.MlmLoss), Finite(Metrics.NspLoss),
+        Finite(Metrics.MlmAccuracy), Finite(Metrics.NspAccuracy), Finite(Metrics.LearningRate), Finite(TokensPerSecond));
 
     // JSON has no NaN: a diverged loss is shown as absent rather than failing every status write.
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;

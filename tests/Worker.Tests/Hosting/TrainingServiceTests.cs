@@ -3,6 +3,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Monitoring;
 using BertServerless.Shared.Storage;
 using BertServerless.Tests;
 using BertServerless.Worker.Checkpoints;
@@ -35,7 +36,12 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.True(status.Result.EvalAfter!.MlmLoss > 0);
         Assert.Equal(6, status.Progress!.Step);
         Assert.NotNull(status.Progress.Loss);
+        Assert.NotNull(status.Progress.MlmAccuracy);
         Assert.Null(status.Error);
+        // LogEvery 2 over 6 steps: the metrics log holds the whole curve, not only the latest report.
+        var history = await new JobMetricsLog(azurite.Storage.Jobs).ReadAsync(jobId, CancellationToken.None);
+        Assert.Equal([2L, 4L, 6L], history.Select(p => p.Step));
+        Assert.All(history, p => Assert.True(p.MlmLoss > 0 && p.NspLoss > 0 && p.LearningRate > 0, $"step {p.Step}: {p}"));
 
         var blobs = await azurite.CheckpointBlobsAsync(jobId);
         foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "loss.png", "README.md" })

@@ -1,0 +1,34 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace BertServerless.Cli;
+
+/// <summary>Downloads one checkpoint folder of the checkpoints container into a local directory, file by file.</summary>
+public static class CheckpointDownloader
+{
+    /// <summary>
+    /// Every blob under <paramref name="prefix"/> must be a plain file name directly in it: a name with a slash, a
+    /// backslash or <c>..</c> (written by a bug or by someone else with access) could otherwise write outside
+    /// <paramref name="directory"/>. Checks every name before writing any file.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> DownloadAsync(BlobContainerClient checkpoints, string prefix, string directory, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var blob in checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            var name = blob.Name[prefix.Length..];
+            if (!IsPlainFileName(name))
+                throw new InvalidDataException($"Refusing to download '{checkpoints.Name}/{blob.Name}': '{name}' is not a plain file name inside {prefix}.");
+            names.Add(name);
+        }
+        if (names.Count == 0) throw new FileNotFoundException($"Nothing under {checkpoints.Name}/{prefix}.");
+
+        Directory.CreateDirectory(directory);
+        foreach (var name in names)
+            await checkpoints.GetBlobClient(prefix + name).DownloadToAsync(Path.Combine(directory, name), cancellationToken);
+        return names;
+    }
+
+    public static bool IsPlainFileName(string name)
+        => name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\\', '\0']) < 0 && Path.GetFileName(name) == name && !Path.IsPathRooted(name);
+}
