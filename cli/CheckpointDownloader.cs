@@ -18,10 +18,10 @@ public static class CheckpointDownloader
         {
             var name = blob.Name[prefix.Length..];
             if (!IsPlainFileName(name))
-                throw new InvalidDataException($"Refusing to download '{checkpoints.Name}/{blob.Name}': '{name}' is not a plain file name inside {prefix}.");
+                throw new InvalidOperationException($"Refusing to download '{checkpoints.Name}/{blob.Name}': '{name}' is not a plain file name inside {prefix}.");
             names.Add(name);
         }
-        if (names.Count == 0) throw new FileNotFoundException($"Nothing under {checkpoints.Name}/{prefix}.");
+        if (names.Count == 0) throw new InvalidOperationException($"Nothing under {checkpoints.Name}/{prefix}.");
 
         Directory.CreateDirectory(directory);
         foreach (var name in names)

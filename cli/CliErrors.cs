@@ -6,6 +6,7 @@ namespace BertServerless.Cli;
 /// The exit codes of every command, and the one way errors reach the user: one line on stderr, <c>error: …</c>, no
 /// stack trace. 0: done. 1: the job failed, or something went wrong at run time (storage, a timeout). 2: bad usage or
 /// bad input (an unknown flag, an option out of range, a missing or malformed file): fix the command and run it again.
+/// 3: <c>bertsl queues</c> or <c>bertsl status</c> found a message in a poison queue (for a cron job to alert on).
 /// 130: cancelled (Ctrl+C).
 /// </summary>
 public static class CliErrors
@@ -13,6 +14,7 @@ public static class CliErrors
     public const int Ok = 0;
     public const int Failed = 1;
     public const int BadInput = 2;
+    public const int PoisonMessages = 3;
     public const int Cancelled = 130;
 
     public static async Task<int> RunAsync(Func<Task<int>> command)

@@ -50,9 +50,9 @@ public static class DownloadCommand
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            throw new FileNotFoundException($"Job {jobId} has no checkpoint yet ({StorageNames.CheckpointsContainer}/{name} is missing).");
+            throw new InvalidOperationException($"Job {jobId} has no checkpoint yet ({StorageNames.CheckpointsContainer}/{name} is missing).");
         }
         return latest.Final ? latest.Prefix
-            : throw new FileNotFoundException($"Job {jobId} has no final model yet; its newest checkpoint is step {latest.Step} of {latest.TotalSteps}: pass --step {latest.Step}.");
+            : throw new InvalidOperationException($"Job {jobId} has no final model yet; its newest checkpoint is step {latest.Step} of {latest.TotalSteps}: pass --step {latest.Step}.");
     }
 }

@@ -32,14 +32,14 @@ public static class LogsCommand
                 foreach (var e in status.History.Skip(shown))
                     Console.WriteLine($"{e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}  {e.State,-16}  {e.Message}");
                 shown = status.History.Count;
-                if (!parse.GetValue(follow) || status.IsFinished) return status.State == JobState.Failed ? 2 : 0;
+                if (!parse.GetValue(follow) || status.IsFinished) return status.State == JobState.Failed ? CliErrors.Failed : CliErrors.Ok;
                 try
                 {
                     await Task.Delay(PollInterval, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
-                    return 0; // Ctrl-C ends a follow, as tail -f
+                    return CliErrors.Ok; // Ctrl-C ends a follow, as tail -f
                 }
             }
         }));

@@ -9,20 +9,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BertServerless.Cli.Commands;
 
 /// <summary>
-/// <c>bertsl queues</c>: every queue of the pipeline, poison queues included. Exits <see cref="PoisonExitCode"/> when a
+/// <c>bertsl queues</c>: every queue of the pipeline, poison queues included. Exits <see cref="CliErrors.PoisonMessages"/> when a
 /// poison queue holds a message, so a cron job or CI step can alert on it.
 /// </summary>
 public static class QueuesCommand
 {
-    public const int PoisonExitCode = 3;
-
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print the summaries as JSON" };
         var watch = new Option<bool>("--watch", "-w") { Description = "Redraw every few seconds until Ctrl-C" };
         var connection = new MonitoringConnection();
 
-        var command = new Command("queues", $"Show queue depths; exit {PoisonExitCode} when a poison queue is not empty") { json, watch };
+        var command = new Command("queues", $"Show queue depths; exit {CliErrors.PoisonMessages} when a poison queue is not empty") { json, watch };
         connection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
@@ -43,5 +41,5 @@ public static class QueuesCommand
         return command;
     }
 
-    public static int ExitCode(IEnumerable<QueueSummary> queues) => queues.Any(q => q.NeedsAttention) ? PoisonExitCode : 0;
+    public static int ExitCode(IEnumerable<QueueSummary> queues) => queues.Any(q => q.NeedsAttention) ? CliErrors.PoisonMessages : CliErrors.Ok;
 }

@@ -98,7 +98,7 @@ public class WatchingCommandsTests(WatchingAzuriteFixture azurite) : IClassFixtu
     public async Task Jobs_unknown_state_fails_naming_the_states()
     {
         var result = await RunAsync("jobs", "--state", "sleeping");
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode); // bad usage: CliErrors.BadInput
         Assert.Contains("'sleeping' is not a job state", result.Stderr);
     }
 
@@ -110,11 +110,11 @@ public class WatchingCommandsTests(WatchingAzuriteFixture azurite) : IClassFixtu
         try
         {
             var alarmed = await RunAsync("queues");
-            Assert.Equal(QueuesCommand.PoisonExitCode, alarmed.ExitCode);
+            Assert.Equal(CliErrors.PoisonMessages, alarmed.ExitCode);
             Assert.Contains("prep-chunks-poison", alarmed.Stdout);
 
             var overview = await RunAsync("status");
-            Assert.Equal(QueuesCommand.PoisonExitCode, overview.ExitCode);
+            Assert.Equal(CliErrors.PoisonMessages, overview.ExitCode);
             Assert.Contains("training-jobs", overview.Stdout);
             Assert.Contains("meditations.txt", overview.Stdout);
         }
@@ -135,7 +135,7 @@ public class WatchingCommandsTests(WatchingAzuriteFixture azurite) : IClassFixtu
         Assert.Contains("Training on cpu.", training.Stdout);
 
         var failed = await RunAsync("logs", azurite.Failed.JobId, "--follow");
-        Assert.Equal(2, failed.ExitCode);
+        Assert.Equal(1, failed.ExitCode); // the job failed: CliErrors.Failed
         Assert.Contains("is empty", failed.Stdout);
     }
 
