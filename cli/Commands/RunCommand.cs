@@ -82,8 +82,8 @@ public static class RunCommand
                 return CliErrors.Failed;
             }
             EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter);
-            var local = await DownloadAsync(host.Services.GetRequiredService<PipelineStorage>().Checkpoints, status.Result!.CheckpointPrefix!,
-                Path.Combine(output.FullName, jobId, "final"), cancellationToken);
+            var local = Path.Combine(output.FullName, jobId, CheckpointLayout.FinalFolder);
+            await CheckpointDownloader.DownloadAsync(host.Services.GetRequiredService<PipelineStorage>().Checkpoints, status.Result!.CheckpointPrefix!, local, cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Final checkpoint: [bold]{StorageNames.CheckpointsContainer}/{status.Result.CheckpointPrefix}[/], downloaded to [bold]{local}[/]");
             AnsiConsole.MarkupLineInterpolated($"Loss curve: [bold]{Path.Combine(local, CheckpointLayout.LossPlotFile)}[/]; model card: [bold]{Path.Combine(local, CheckpointLayout.ModelCardFile)}[/]");
             return CliErrors.Ok;
@@ -113,17 +113,5 @@ public static class RunCommand
         builder.Services.AddLocalFunctions(builder.Configuration);
         builder.Services.AddTrainingWorker(builder.Configuration);
         return builder.Build();
-    }
-
-    private static async Task<string> DownloadAsync(BlobContainerClient checkpoints, string prefix, string directory, CancellationToken cancellationToken)
-    {
-        prefix = prefix.TrimEnd('/') + "/";
-        await foreach (var blob in checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
-        {
-            var path = Path.Combine(directory, blob.Name[prefix.Length..]);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await checkpoints.GetBlobClient(blob.Name).DownloadToAsync(path, cancellationToken);
-        }
-        return directory;
     }
 }
