@@ -1,3 +1,4 @@
+using BertServerless.Shared.Shards;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -273,8 +274,8 @@ internal sealed class BertPreTrainingHeads : Module<Tensor, Tensor, (Tensor Pred
 /// </summary>
 public sealed class BertForPreTraining : Module<BertInputs, BertPreTrainingOutput>
 {
-    // Label value for positions that carry no MLM target (HF and PyTorch's cross_entropy default).
-    private const long IgnoreIndex = -100;
+    // Label value for positions that carry no MLM target: the shard format's, which is HF's and cross_entropy's default.
+    private const long IgnoreIndex = ShardFormat.IgnoreLabel;
 
     /// <summary>The state_dict key that is the word embedding matrix under a second name.</summary>
     public const string TiedDecoderWeight = "cls.predictions.decoder.weight";
