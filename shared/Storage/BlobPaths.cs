@@ -12,7 +12,7 @@ public static class BlobPaths
     /// <summary>Jobs container: the job's state machine and history.</summary>
     public static string Status(string jobId) => $"{jobId}/status.json";
 
-    /// <summary>Jobs container: created once with If-None-Match: * by whichever chunk finishes last; its creator alone enqueues training.</summary>
+    /// <summary>Jobs container: the <c>TrainingRequest</c> gate: claimed by the finisher that sends <c>ShardsReady</c>, then marked sent.</summary>
     public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
 
     /// <summary>Shards container: the prefix of everything prep writes for a job.</summary>
