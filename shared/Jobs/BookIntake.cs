@@ -59,6 +59,37 @@ public sealed class BookIntake(
         return jobId;
     }
 
+    /// <summary>
+    /// An attempt at <see cref="AcceptAsync"/> threw (a transient fault: bad input never throws). Counts it in the job
+    /// and fails the job at the <see cref="StorageNames.PrepChunksMaxDequeueCount"/>th, where the host stops retrying,
+    /// so an upload that can never be split does not sit in Preparing for ever. A failure before the job existed is
+    /// only logged: there is no job to mark, and the trigger's next attempt creates it.
+    /// </summary>
+    public async Task RecordFailedSplitAsync(BlobClient book, Exception error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await GetPropertiesAsync(book, cancellationToken) is not { } properties) return;
+            var jobId = JobIds.For(book.Name, properties.ETag);
+            if (await jobs.GetAsync(jobId, cancellationToken) is not { IsFinished: false }) return;
+            var status = await jobs.UpdateAsync(jobId, s =>
+            {
+                if (s.IsFinished) return;
+                s.FailedSplits = (s.FailedSplits ?? 0) + 1;
+                if (s.FailedSplits >= StorageNames.PrepChunksMaxDequeueCount)
+                    s.Fail($"Splitting '{book.Name}' failed {s.FailedSplits} times; last error: {error.Message} Upload the book again once the cause is fixed.", jobs.Now);
+                else
+                    s.Note($"Splitting failed (attempt {s.FailedSplits} of {StorageNames.PrepChunksMaxDequeueCount}): {error.Message}", jobs.Now);
+            }, cancellationToken);
+            logger.LogWarning(error, "Splitting {Blob} failed (attempt {Attempt}); job {JobId} is {State}", book.Name, status.FailedSplits, jobId, status.State);
+        }
+        catch (Exception recordError) when (recordError is RequestFailedException or OperationCanceledException)
+        {
+            // The fault that failed the split (an outage) may block this write too; the trigger's retry records it.
+            logger.LogError(error, "Splitting {Blob} failed, and recording it failed too: {RecordError}", book.Name, recordError.Message);
+        }
+    }
+
     private async Task<BlobProperties?> GetPropertiesAsync(BlobClient book, CancellationToken cancellationToken)
     {
         try

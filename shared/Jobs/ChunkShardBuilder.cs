@@ -28,7 +28,7 @@ public sealed class ChunkShardBuilder(
 
         var status = await jobs.GetAsync(message.JobId, cancellationToken)
                      ?? throw new InvalidDataException($"{StorageNames.PrepChunksQueue} message names job {message.JobId}, which has no status.");
-        if (status.State == JobState.Failed)
+        if (status.State == JobState.Failed && !status.AwaitsReplayOf(message.ChunkIndex))
         {
             logger.LogInformation("Job {JobId} already failed; chunk {Chunk} skipped", message.JobId, message.ChunkIndex);
             return;
@@ -61,6 +61,13 @@ public sealed class ChunkShardBuilder(
         logger.LogInformation("Job {JobId}: chunk {Chunk} of {Chunks} → {Shards} shard(s), {Sequences} sequences",
             message.JobId, message.ChunkIndex, message.ChunkCount, shards.Count, stats.Sequences);
 
+        if (status.AwaitsReplayOf(message.ChunkIndex))
+        {
+            var replayed = await jobs.UpdateAsync(message.JobId, s => s.ChunkReplayed(message.ChunkIndex, jobs.Now), cancellationToken);
+            logger.LogInformation("Job {JobId}: poisoned chunk {Chunk} replayed; job is {State}", message.JobId, message.ChunkIndex, replayed.State);
+            if (replayed.State == JobState.Failed) return;
+        }
+
         await finisher.TryFinishAsync(message.JobId, message.ChunkCount, metadata, cancellationToken);
     }
 
@@ -80,10 +87,10 @@ public sealed class ChunkShardBuilder(
             logger.LogError(error, "Unreadable {Queue} message given up: {Message}", StorageNames.PrepChunksQueue, messageText);
             return;
         }
-        var status = await jobs.GetAsync(message.JobId, cancellationToken);
-        if (status is null || status.IsFinished) return;
-        await jobs.FailAsync(message.JobId,
+        if (!JobIds.IsValid(message.JobId) || await jobs.GetAsync(message.JobId, cancellationToken) is null) return;
+        await jobs.UpdateAsync(message.JobId, status => status.ChunkPoisoned(message.ChunkIndex,
             $"Chunk {message.ChunkIndex} of {message.ChunkCount} failed {attempts} times and was moved to " +
-            $"{StorageNames.PoisonQueue(StorageNames.PrepChunksQueue)}; last error: {error.Message}", cancellationToken);
+            $"{StorageNames.PoisonQueue(StorageNames.PrepChunksQueue)}; last error: {error.Message} " +
+            "Replay it from there once the cause is fixed.", jobs.Now), cancellationToken);
     }
 }

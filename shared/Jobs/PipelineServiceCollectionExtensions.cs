@@ -24,6 +24,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<TrainingRequestGate>();
         services.AddSingleton<PrepFinisher>();
         services.AddSingleton<ChunkShardBuilder>();
+        services.AddSingleton<PoisonedChunkReconciler>();
         return services;
     }
 }
