@@ -24,7 +24,13 @@ public sealed class StorageFault(Func<HttpMessage, bool> matches, int times, boo
     public int Injected => Volatile.Read(ref _injected);
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        => throw new NotSupportedException("The pipeline is used asynchronously only.");
+    {
+        // The book reader reads the blob stream synchronously.
+        var fail = Matches(message) && Take();
+        if (fail && !AfterServer) throw Fault(message);
+        ProcessNext(message, pipeline);
+        if (fail) throw Fault(message);
+    }
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
