@@ -33,7 +33,8 @@ public sealed class BookIntake(
         if (!await StartJobAsync(book, properties, jobId, cancellationToken)) return jobId;
 
         logger.LogInformation("Accepted {Blob} ({Bytes} bytes) as job {JobId}", book.Name, properties.ContentLength, jobId);
-        if (!TryResolveOptions(properties.Metadata, out var prep, out var training, out var error))
+        if (!TryResolveOptions(properties.Metadata, out var prep, out var training, out var error)
+            || (error = await CheckBaseModelAsync(prep, training, cancellationToken)) is not null)
         {
             await FailAsync(jobId, $"Upload metadata is invalid: {error}", cancellationToken);
             return jobId;
@@ -147,6 +148,41 @@ public sealed class BookIntake(
         {
             error = e.Message;
             return false;
+        }
+    }
+
+    /// <summary>
+    /// A named base model must exist and fit the options: its config.json (a local directory's, as <c>bertsl run</c>
+    /// passes, or a folder of the checkpoints container's, as the worker reads it) gives max_position_embeddings.
+    /// Returns the problem, or null.
+    /// </summary>
+    private async Task<string?> CheckBaseModelAsync(PrepOptions prep, TrainingRecipe training, CancellationToken cancellationToken)
+    {
+        if (training.BaseModel is not { } baseModel) return null;
+        string json;
+        var local = Path.Combine(baseModel, CheckpointLayout.ConfigFile);
+        if (File.Exists(local)) json = await File.ReadAllTextAsync(local, cancellationToken);
+        else
+        {
+            var prefix = baseModel.Trim().Trim('/');
+            if (prefix.StartsWith(StorageNames.CheckpointsContainer + "/", StringComparison.Ordinal)) prefix = prefix[(StorageNames.CheckpointsContainer.Length + 1)..];
+            try
+            {
+                json = (await storage.Checkpoints.GetBlobClient($"{prefix}/{CheckpointLayout.ConfigFile}").DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                return $"base_model '{baseModel}' has no {CheckpointLayout.ConfigFile}: it is neither a local model directory nor a folder of the '{StorageNames.CheckpointsContainer}' container.";
+            }
+        }
+        try
+        {
+            JobOverrides.ValidateModel(prep, training, BaseModelConfig.Parse(json, $"{baseModel}/{CheckpointLayout.ConfigFile}").MaxPositionEmbeddings);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            return e.Message;
         }
     }
 
