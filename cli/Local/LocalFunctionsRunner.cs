@@ -26,12 +26,12 @@ public sealed class LocalFunctionsRunner(
     /// <summary>Creates the containers and queues, then polls until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await SurvivingStorageAsync(async token => { await storage.EnsureCreatedAsync(token); return 0; }, cancellationToken);
-        logger.LogInformation("Local runner polling {Container} and {Queue} every {Interval}",
-            StorageNames.BooksContainer, StorageNames.PrepChunksQueue, options.Value.PollInterval);
         using var timer = new PeriodicTimer(options.Value.PollInterval);
         try
         {
+            await SurvivingStorageAsync(async token => { await storage.EnsureCreatedAsync(token); return 0; }, cancellationToken);
+            logger.LogInformation("Local runner polling {Container} and {Queue} every {Interval}",
+                StorageNames.BooksContainer, StorageNames.PrepChunksQueue, options.Value.PollInterval);
             do
             {
                 // Drain the queue before waiting again: a book fans out into many chunk messages at once.
