@@ -152,29 +152,14 @@ public sealed class BookIntake(
     }
 
     /// <summary>
-    /// A named base model must exist and fit the options: its config.json (a local directory's, as <c>bertsl run</c>
-    /// passes, or a folder of the checkpoints container's, as the worker reads it) gives max_position_embeddings.
-    /// Returns the problem, or null.
+    /// A named base model's config.json (a local directory's, as <c>bertsl run</c> passes, or a folder of the
+    /// checkpoints container's, as the worker reads it) gives the max_position_embeddings max_len must fit. A base
+    /// model not there yet is not an error here: it may be a job's final model still training, and the worker, which
+    /// reads it when training starts, reports one that never came. Returns the problem, or null.
     /// </summary>
     private async Task<string?> CheckBaseModelAsync(PrepOptions prep, TrainingRecipe training, CancellationToken cancellationToken)
     {
-        if (training.BaseModel is not { } baseModel) return null;
-        string json;
-        var local = Path.Combine(baseModel, CheckpointLayout.ConfigFile);
-        if (File.Exists(local)) json = await File.ReadAllTextAsync(local, cancellationToken);
-        else
-        {
-            var prefix = baseModel.Trim().Trim('/');
-            if (prefix.StartsWith(StorageNames.CheckpointsContainer + "/", StringComparison.Ordinal)) prefix = prefix[(StorageNames.CheckpointsContainer.Length + 1)..];
-            try
-            {
-                json = (await storage.Checkpoints.GetBlobClient($"{prefix}/{CheckpointLayout.ConfigFile}").DownloadContentAsync(cancellationToken)).Value.Content.ToString();
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                return $"base_model '{baseModel}' has no {CheckpointLayout.ConfigFile}: it is neither a local model directory nor a folder of the '{StorageNames.CheckpointsContainer}' container.";
-            }
-        }
+        if (training.BaseModel is not { } baseModel || await ReadBaseModelConfigAsync(baseModel, cancellationToken) is not { } json) return null;
         try
         {
             JobOverrides.ValidateModel(prep, training, BaseModelConfig.Parse(json, $"{baseModel}/{CheckpointLayout.ConfigFile}").MaxPositionEmbeddings);
@@ -183,6 +168,22 @@ public sealed class BookIntake(
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
             return e.Message;
+        }
+    }
+
+    private async Task<string?> ReadBaseModelConfigAsync(string baseModel, CancellationToken cancellationToken)
+    {
+        var local = Path.Combine(baseModel, CheckpointLayout.ConfigFile);
+        if (File.Exists(local)) return await File.ReadAllTextAsync(local, cancellationToken);
+        var prefix = baseModel.Trim().Trim('/');
+        if (prefix.StartsWith(StorageNames.CheckpointsContainer + "/", StringComparison.Ordinal)) prefix = prefix[(StorageNames.CheckpointsContainer.Length + 1)..];
+        try
+        {
+            return (await storage.Checkpoints.GetBlobClient($"{prefix}/{CheckpointLayout.ConfigFile}").DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
         }
     }
 

@@ -54,7 +54,6 @@ public sealed class BadInputTests(AzuriteFixture azurite)
         { "shard_size", "0", "shard_size must be between 1 and 100,000" },
         { "chunk_chars", "2000000000", "chunk_chars must be between 1,000 and 16,000,000" },
         { "chunk_chars", "10", "chunk_chars must be between 1,000 and 16,000,000" },
-        { "base_model", "no-such-model", "base_model 'no-such-model' has no config.json" },
         { "epochs", "0", "epochs must be between 1 and 1000" },
         { "batch_size", "100000", "batch_size must be between 1 and 4096" },
         { "learning_rate", "2", "learning_rate must be between 0 and 1" },
@@ -84,6 +83,17 @@ public sealed class BadInputTests(AzuriteFixture azurite)
         Assert.Contains(reason, status.Error);
         Assert.Null(status.Chunks);
         Assert.Equal(0, await azurite.PrepChunksWaitingAsync());
+    }
+
+    [Fact]
+    public async Task Upload_baseModelWithBrokenConfig_failsAtIntake()
+    {
+        await azurite.Storage.Checkpoints.GetBlobClient("broken-model/config.json").UploadAsync(BinaryData.FromString("{\"hidden_size\": 64}"), overwrite: true);
+        var (blob, jobId) = await azurite.UploadAsync("bad-option/broken-model.txt", Meditations, new Dictionary<string, string> { ["base_model"] = "broken-model" });
+
+        await azurite.Intake.AcceptAsync(blob, CancellationToken.None);
+
+        Assert.Contains("has no positive max_position_embeddings", (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.Error);
     }
 
     [Fact]

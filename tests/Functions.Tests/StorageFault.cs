@@ -11,15 +11,17 @@ namespace BertServerless.Functions.Tests;
 /// Injects storage faults into a real client's pipeline: requests that <see cref="Matches"/> fail while
 /// <see cref="Remaining"/> is above zero (or always, at -1), either before they leave (<see cref="AfterServer"/>
 /// false: an outage) or after the server applied them (true: the reply is lost). Added per call, outside the SDK's
-/// retry policy, so a fault reaches the caller as storage would after its retries.
+/// retry policy, a fault reaches the caller as storage would after its retries; added per retry
+/// (<paramref name="insideRetries"/>), it is a transport error the SDK retries itself.
 /// </summary>
-public sealed class StorageFault(Func<HttpMessage, bool> matches, int times, bool afterServer) : HttpPipelinePolicy
+public sealed class StorageFault(Func<HttpMessage, bool> matches, int times, bool afterServer, bool insideRetries = false) : HttpPipelinePolicy
 {
     private int _remaining = times;
     private int _injected;
 
     public Func<HttpMessage, bool> Matches { get; } = matches;
     public bool AfterServer { get; } = afterServer;
+    public bool InsideRetries { get; } = insideRetries;
     public int Remaining { get => Volatile.Read(ref _remaining); set => Volatile.Write(ref _remaining, value); }
     public int Injected => Volatile.Read(ref _injected);
 
@@ -64,12 +66,16 @@ public sealed class StorageFault(Func<HttpMessage, bool> matches, int times, boo
         var queueOptions = StorageQueues.Options();
         foreach (var fault in faults)
         {
-            blobOptions.AddPolicy(fault, HttpPipelinePosition.PerCall);
-            queueOptions.AddPolicy(fault, HttpPipelinePosition.PerCall);
+            var position = fault.InsideRetries ? HttpPipelinePosition.PerRetry : HttpPipelinePosition.PerCall;
+            blobOptions.AddPolicy(fault, position);
+            queueOptions.AddPolicy(fault, position);
         }
         return new PipelineStorage(new BlobServiceClient(connectionString, blobOptions), new QueueServiceClient(connectionString, queueOptions), createsResources: true);
     }
 
-    private Exception Fault(HttpMessage message) => new RequestFailedException(
-        $"Injected fault ({(AfterServer ? "reply lost" : "request lost")}): {message.Request.Method} {message.Request.Uri}");
+    private Exception Fault(HttpMessage message)
+    {
+        var text = $"Injected fault ({(AfterServer ? "reply lost" : "request lost")}): {message.Request.Method} {message.Request.Uri}";
+        return InsideRetries ? new IOException(text) : new RequestFailedException(text);
+    }
 }

@@ -72,6 +72,22 @@ public sealed class TrainingRequestTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task BuildAsync_gateCreateRetriedBySdkReadsItsOwn409_stillSendsOne()
+    {
+        // The create succeeds on the server, its reply is lost, and the SDK's own retry gets 409 for our own blob.
+        var lostCreate = new StorageFault(m => StorageFault.Request("PUT", BlobPaths.TrainingGate(""))(m) && m.Request.Headers.Contains("If-None-Match"),
+            times: 1, afterServer: true, insideRetries: true);
+        await using var services = Services(lostCreate);
+        var (jobId, message) = await PrepareOneChunkAsync("sdk-retry-409.txt");
+
+        await services.GetRequiredService<ChunkShardBuilder>().BuildAsync(message, CancellationToken.None);
+
+        Assert.Equal(1, lostCreate.Injected);
+        Assert.Equal(JobState.ReadyForTraining, (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.State);
+        Assert.Single(await azurite.TrainingMessagesAsync(jobId));
+    }
+
+    [Fact]
     public async Task BuildAsync_finishersRacingWhileSendsFail_sendExactlyOne()
     {
         var fault = new StorageFault(Send, times: 2, afterServer: true);
