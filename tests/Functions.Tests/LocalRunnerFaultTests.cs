@@ -43,6 +43,45 @@ public sealed class LocalRunnerFaultTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task RunAsync_storageOutageWhileChunksAreBuilt_finishesWithOneShardsReady()
+    {
+        var outage = new StorageFault(_ => true, times: 0, afterServer: false);
+        await using var services = azurite.BuildServices(
+            (s, c) => s.AddLocalFunctionsRunner(c).AddSingleton(StorageFault.Storage(azurite.ConnectionString, outage)),
+            new Dictionary<string, string?>
+            {
+                ["LocalRunner:MaxBackoff"] = "00:00:00.500",
+                ["LocalRunner:MaxDequeueCount"] = "50",
+                ["LocalRunner:LeaseDuration"] = "00:00:02",
+                [$"{PrepFinisherOptions.SectionName}:SendClaimTimeout"] = "00:00:01",
+            });
+        var runner = services.GetRequiredService<LocalFunctionsRunner>();
+        var (_, jobId) = await azurite.UploadAsync("outage-mid-prep.txt", File.ReadAllBytes(TestData.Sherlock), new Dictionary<string, string> { ["chunk_chars"] = "100000" });
+        using var stop = new CancellationTokenSource();
+
+        var run = Task.Run(() => runner.RunAsync(stop.Token));
+        try
+        {
+            // Cut storage once the first chunk is built, while the others are in flight, for 30 failed requests.
+            await AzuriteFixture.WaitAsync(async () => await azurite.Storage.Shards.GetBlobClient(BlobPaths.ChunkMarker(jobId, 0)).ExistsAsync(), seconds: 120);
+            outage.Remaining = 30;
+            await AzuriteFixture.WaitAsync(() => Task.FromResult(outage.Remaining == 0));
+            await AzuriteFixture.WaitAsync(async () => await azurite.IsFinishedPrepAsync(jobId) && await azurite.PrepChunksWaitingAsync() == 0, seconds: 180);
+            Assert.False(run.IsCompleted, "the runner stopped");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await run;
+        }
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.ReadyForTraining, status.Error);
+        Assert.True(status.Chunks > 1);
+        Assert.Single(await azurite.TrainingMessagesAsync(jobId));
+    }
+
+    [Fact]
     public async Task RunAsync_chunkReplayedFromPoisonAfterTheCauseIsFixed_completesTheFailedJob()
     {
         var (blob, jobId) = await azurite.UploadAsync("replayed-chunk.txt", Meditations);
