@@ -77,6 +77,26 @@ public sealed class FunctionsTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BuildShards_otherChunksAfterOneIsPoisoned_areBuiltAndTheReplayCompletesTheJob()
+    {
+        var (jobId, messages) = await SplitAsync("poisoned-then-others.txt", chunkChars: 60_000);
+        var text = azurite.Storage.Shards.GetBlobClient(BlobPaths.ChunkText(jobId, 0));
+        var saved = (await text.DownloadContentAsync()).Value.Content;
+        await text.DeleteAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => Function<BuildShards>().Run(messages[0], StorageNames.PrepChunksMaxDequeueCount, CancellationToken.None));
+        Assert.Equal(JobState.Failed, (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.State);
+
+        foreach (var message in messages.Skip(1))
+            await Function<BuildShards>().Run(message, dequeueCount: 1, CancellationToken.None);
+        await text.UploadAsync(saved);
+        await Function<BuildShards>().Run(messages[0], dequeueCount: 1, CancellationToken.None);
+
+        Assert.True(messages.Count > 1);
+        Assert.Equal(JobState.ReadyForTraining, (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.State);
+        Assert.Single(await azurite.TrainingMessagesAsync(jobId));
+    }
+
+    [Fact]
     public async Task SplitBook_failingEveryAttempt_failsJobAtTheHostsLastAttempt()
     {
         var outage = new StorageFault(StorageFault.Request("PUT", $"/{StorageNames.ShardsContainer}/"), times: -1, afterServer: false);
