@@ -12,6 +12,9 @@ namespace BertServerless.Functions;
 /// </summary>
 public sealed class BuildShards(ChunkShardBuilder builder, ILogger<BuildShards> logger)
 {
+    /// <summary>Long enough to write one status; the function's own token may be the reason we are giving up.</summary>
+    private static readonly TimeSpan GiveUpTimeout = TimeSpan.FromSeconds(30);
+
     [Function(nameof(BuildShards))]
     public async Task Run(
         [QueueTrigger(StorageNames.PrepChunksQueue, Connection = StorageNames.Connection)] string message,
@@ -23,10 +26,12 @@ public sealed class BuildShards(ChunkShardBuilder builder, ILogger<BuildShards> 
         {
             await builder.BuildAsync(message, cancellationToken);
         }
-        catch (Exception e) when (dequeueCount >= StorageNames.PrepChunksMaxDequeueCount && e is not OperationCanceledException)
+        catch (Exception e) when (dequeueCount >= StorageNames.PrepChunksMaxDequeueCount)
         {
-            // The host poisons the message after this throw; the job must say so too.
-            await builder.RecordGivenUpAsync(message, dequeueCount, e, cancellationToken);
+            // The host poisons the message after this throw, whatever the exception (a timeout or shutdown cancels too);
+            // the job must say so. The status write gets its own time, as the function's token may be cancelled.
+            using var giveUp = new CancellationTokenSource(GiveUpTimeout);
+            await builder.RecordGivenUpAsync(message, dequeueCount, e, giveUp.Token);
             throw;
         }
     }

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Storage.Queues.Models;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
@@ -25,22 +26,46 @@ public sealed class LocalFunctionsRunner(
     /// <summary>Creates the containers and queues, then polls until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        logger.LogInformation("Local runner polling {Container} and {Queue} every {Interval}",
-            StorageNames.BooksContainer, StorageNames.PrepChunksQueue, options.Value.PollInterval);
         using var timer = new PeriodicTimer(options.Value.PollInterval);
         try
         {
+            await SurvivingStorageAsync(async token => { await storage.EnsureCreatedAsync(token); return 0; }, cancellationToken);
+            logger.LogInformation("Local runner polling {Container} and {Queue} every {Interval}",
+                StorageNames.BooksContainer, StorageNames.PrepChunksQueue, options.Value.PollInterval);
             do
             {
                 // Drain the queue before waiting again: a book fans out into many chunk messages at once.
-                while (await PollOnceAsync(cancellationToken) > 0) { }
+                while (await SurvivingStorageAsync(PollOnceAsync, cancellationToken) > 0) { }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             logger.LogInformation("Local runner stopped");
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pass"/> until it gets through storage: an outage or a throttle is logged and the pass tried again after
+    /// a growing pause (<see cref="LocalRunnerOptions.PollInterval"/> doubled up to <see cref="LocalRunnerOptions.MaxBackoff"/>),
+    /// as the Functions host keeps polling; the runner ends only when cancelled.
+    /// </summary>
+    private async Task<int> SurvivingStorageAsync(Func<CancellationToken, Task<int>> pass, CancellationToken cancellationToken)
+    {
+        var backoff = options.Value.PollInterval;
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                return await pass(cancellationToken);
+            }
+            catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or TimeoutException
+                                      && !cancellationToken.IsCancellationRequested)
+            {
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.Value.MaxBackoff.Ticks));
+                logger.LogWarning(e, "Storage failed during a pass ({Failures} in a row); trying again in {Backoff}", failures, backoff);
+                await Task.Delay(backoff, cancellationToken);
+            }
         }
     }
 

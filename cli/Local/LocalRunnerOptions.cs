@@ -22,6 +22,9 @@ public sealed class LocalRunnerOptions
     /// <summary>After a failure, the message becomes visible again after this long (host.json visibilityTimeout).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Longest pause between passes while storage keeps failing; the pause doubles from <see cref="PollInterval"/> up to this.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Chunk messages handled at once; chunk prep is CPU-bound, so one per core.</summary>
     public int Concurrency { get; set; } = Environment.ProcessorCount;
 }

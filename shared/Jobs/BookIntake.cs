@@ -33,7 +33,8 @@ public sealed class BookIntake(
         if (!await StartJobAsync(book, properties, jobId, cancellationToken)) return jobId;
 
         logger.LogInformation("Accepted {Blob} ({Bytes} bytes) as job {JobId}", book.Name, properties.ContentLength, jobId);
-        if (!TryResolveOptions(properties.Metadata, out var prep, out var training, out var error))
+        if (!TryResolveOptions(properties.Metadata, out var prep, out var training, out var error)
+            || (error = await CheckBaseModelAsync(prep, training, cancellationToken)) is not null)
         {
             await FailAsync(jobId, $"Upload metadata is invalid: {error}", cancellationToken);
             return jobId;
@@ -57,6 +58,37 @@ public sealed class BookIntake(
         }
         await QueueChunksAsync(jobId, chunks, cancellationToken);
         return jobId;
+    }
+
+    /// <summary>
+    /// An attempt at <see cref="AcceptAsync"/> threw (a transient fault: bad input never throws). Counts it in the job
+    /// and fails the job at the <see cref="StorageNames.PrepChunksMaxDequeueCount"/>th, where the host stops retrying,
+    /// so an upload that can never be split does not sit in Preparing for ever. A failure before the job existed is
+    /// only logged: there is no job to mark, and the trigger's next attempt creates it.
+    /// </summary>
+    public async Task RecordFailedSplitAsync(BlobClient book, Exception error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await GetPropertiesAsync(book, cancellationToken) is not { } properties) return;
+            var jobId = JobIds.For(book.Name, properties.ETag);
+            if (await jobs.GetAsync(jobId, cancellationToken) is not { IsFinished: false }) return;
+            var status = await jobs.UpdateAsync(jobId, s =>
+            {
+                if (s.IsFinished) return;
+                s.FailedSplits = (s.FailedSplits ?? 0) + 1;
+                if (s.FailedSplits >= StorageNames.PrepChunksMaxDequeueCount)
+                    s.Fail($"Splitting '{book.Name}' failed {s.FailedSplits} times; last error: {error.Message} Upload the book again once the cause is fixed.", jobs.Now);
+                else
+                    s.Note($"Splitting failed (attempt {s.FailedSplits} of {StorageNames.PrepChunksMaxDequeueCount}): {error.Message}", jobs.Now);
+            }, cancellationToken);
+            logger.LogWarning(error, "Splitting {Blob} failed (attempt {Attempt}); job {JobId} is {State}", book.Name, status.FailedSplits, jobId, status.State);
+        }
+        catch (Exception recordError) when (recordError is RequestFailedException or OperationCanceledException)
+        {
+            // The fault that failed the split (an outage) may block this write too; the trigger's retry records it.
+            logger.LogError(error, "Splitting {Blob} failed, and recording it failed too: {RecordError}", book.Name, recordError.Message);
+        }
     }
 
     private async Task<BlobProperties?> GetPropertiesAsync(BlobClient book, CancellationToken cancellationToken)
@@ -116,6 +148,42 @@ public sealed class BookIntake(
         {
             error = e.Message;
             return false;
+        }
+    }
+
+    /// <summary>
+    /// A named base model's config.json (a local directory's, as <c>bertsl run</c> passes, or a folder of the
+    /// checkpoints container's, as the worker reads it) gives the max_position_embeddings max_len must fit. A base
+    /// model not there yet is not an error here: it may be a job's final model still training, and the worker, which
+    /// reads it when training starts, reports one that never came. Returns the problem, or null.
+    /// </summary>
+    private async Task<string?> CheckBaseModelAsync(PrepOptions prep, TrainingRecipe training, CancellationToken cancellationToken)
+    {
+        if (training.BaseModel is not { } baseModel || await ReadBaseModelConfigAsync(baseModel, cancellationToken) is not { } json) return null;
+        try
+        {
+            JobOverrides.ValidateModel(prep, training, BaseModelConfig.Parse(json, $"{baseModel}/{CheckpointLayout.ConfigFile}").MaxPositionEmbeddings);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            return e.Message;
+        }
+    }
+
+    private async Task<string?> ReadBaseModelConfigAsync(string baseModel, CancellationToken cancellationToken)
+    {
+        var local = Path.Combine(baseModel, CheckpointLayout.ConfigFile);
+        if (File.Exists(local)) return await File.ReadAllTextAsync(local, cancellationToken);
+        var prefix = baseModel.Trim().Trim('/');
+        if (prefix.StartsWith(StorageNames.CheckpointsContainer + "/", StringComparison.Ordinal)) prefix = prefix[(StorageNames.CheckpointsContainer.Length + 1)..];
+        try
+        {
+            return (await storage.Checkpoints.GetBlobClient($"{prefix}/{CheckpointLayout.ConfigFile}").DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
         }
     }
 

@@ -28,7 +28,8 @@ public sealed class ChunkShardBuilder(
 
         var status = await jobs.GetAsync(message.JobId, cancellationToken)
                      ?? throw new InvalidDataException($"{StorageNames.PrepChunksQueue} message names job {message.JobId}, which has no status.");
-        if (status.State == JobState.Failed)
+        // A job failed by poisoned chunks still builds every chunk: a replay of those reopens it and needs the rest.
+        if (status.State == JobState.Failed && status.PoisonedChunks is null)
         {
             logger.LogInformation("Job {JobId} already failed; chunk {Chunk} skipped", message.JobId, message.ChunkIndex);
             return;
@@ -61,6 +62,21 @@ public sealed class ChunkShardBuilder(
         logger.LogInformation("Job {JobId}: chunk {Chunk} of {Chunks} → {Shards} shard(s), {Sequences} sequences",
             message.JobId, message.ChunkIndex, message.ChunkCount, shards.Count, stats.Sequences);
 
+        if (status.State == JobState.Failed)
+        {
+            // Read after the marker is written: a replay that reopens the job meanwhile either sees this marker in its
+            // finisher or is seen here, so the last chunk always finishes the job.
+            var current = status.AwaitsReplayOf(message.ChunkIndex)
+                ? await jobs.UpdateAsync(message.JobId, s => s.ChunkReplayed(message.ChunkIndex, jobs.Now), cancellationToken)
+                : await jobs.GetAsync(message.JobId, cancellationToken) ?? status;
+            if (current.State == JobState.Failed)
+            {
+                logger.LogInformation("Job {JobId}: chunk {Chunk} built; the job waits for the replay of chunk(s) {Poisoned}",
+                    message.JobId, message.ChunkIndex, string.Join(", ", current.PoisonedChunks ?? []));
+                return;
+            }
+        }
+
         await finisher.TryFinishAsync(message.JobId, message.ChunkCount, metadata, cancellationToken);
     }
 
@@ -80,10 +96,10 @@ public sealed class ChunkShardBuilder(
             logger.LogError(error, "Unreadable {Queue} message given up: {Message}", StorageNames.PrepChunksQueue, messageText);
             return;
         }
-        var status = await jobs.GetAsync(message.JobId, cancellationToken);
-        if (status is null || status.IsFinished) return;
-        await jobs.FailAsync(message.JobId,
+        if (!JobIds.IsValid(message.JobId) || await jobs.GetAsync(message.JobId, cancellationToken) is null) return;
+        await jobs.UpdateAsync(message.JobId, status => status.ChunkPoisoned(message.ChunkIndex,
             $"Chunk {message.ChunkIndex} of {message.ChunkCount} failed {attempts} times and was moved to " +
-            $"{StorageNames.PoisonQueue(StorageNames.PrepChunksQueue)}; last error: {error.Message}", cancellationToken);
+            $"{StorageNames.PoisonQueue(StorageNames.PrepChunksQueue)}; last error: {error.Message} " +
+            "Replay it from there once the cause is fixed.", jobs.Now), cancellationToken);
     }
 }

@@ -43,6 +43,21 @@ public static class JobOverrides
         Apply(overrides, prep, recipe);
         prep.Validate();
         recipe.Validate();
+        ValidateModel(prep, recipe, recipe.BaseModel is null ? ModelPresets.MaxPositionEmbeddings : null);
+    }
+
+    /// <summary>
+    /// What the options need of the model, checked before any work so a job never fails in its first forward (on
+    /// CUDA a device-side assert that can poison the process): a known preset when no base model is named, and
+    /// max_len within the model's position embeddings (<paramref name="maxPositionEmbeddings"/>: the preset's, or
+    /// the base model's config.json as the intake reads it; null when not known yet).
+    /// </summary>
+    public static void ValidateModel(PrepOptions prep, TrainingRecipe recipe, int? maxPositionEmbeddings)
+    {
+        if (recipe.BaseModel is null && !ModelPresets.IsKnown(recipe.Preset))
+            throw new ArgumentException($"preset must be one of {string.Join(", ", ModelPresets.Names)} (got '{recipe.Preset}'); to continue from a checkpoint, set base_model.");
+        if (maxPositionEmbeddings is { } positions && prep.MaxLen > positions)
+            throw new ArgumentException($"max_len must be between 8 and {positions}, the model's max_position_embeddings (got {prep.MaxLen}).");
     }
 
     /// <summary>

@@ -2,7 +2,8 @@ namespace BertServerless.Shared.Jobs;
 
 /// <summary>
 /// Where a job is. It only moves forward, in this order; <see cref="Failed"/> can follow any state but
-/// <see cref="Succeeded"/>, and nothing follows <see cref="Succeeded"/> or <see cref="Failed"/>.
+/// <see cref="Succeeded"/>, and nothing follows <see cref="Succeeded"/> or <see cref="Failed"/>, but one repair: a job
+/// failed only by chunks moved to the poison queue prepares again once each is replayed (<see cref="JobStatus.ChunkReplayed"/>).
 /// </summary>
 public enum JobState
 {

@@ -28,6 +28,15 @@ public sealed class JobStatus
     /// <summary>Set once every chunk of the book is stored and announced on the prep queue.</summary>
     public int? Chunks { get; set; }
 
+    /// <summary>
+    /// Chunks given up and moved to <c>prep-chunks-poison</c>. They failed the job; replaying each (after the cause is
+    /// fixed) builds it, and when the last is built the job prepares again (<see cref="ChunkReplayed"/>).
+    /// </summary>
+    public List<int>? PoisonedChunks { get; set; }
+
+    /// <summary>Failed attempts at splitting the upload; the blob trigger's retries stop at the same count as a chunk's.</summary>
+    public int? FailedSplits { get; set; }
+
     public PrepStats? PrepStats { get; set; }
     public int? Shards { get; set; }
     public JobProgress? Progress { get; set; }
@@ -68,6 +77,44 @@ public sealed class JobStatus
         Error = error;
         State = JobState.Failed;
         History.Add(new JobEvent(now, JobState.Failed, error));
+    }
+
+    /// <summary>
+    /// Chunk <paramref name="chunkIndex"/> went to the poison queue: the job fails with <paramref name="error"/>, and
+    /// remembers the chunk so a replay can bring it back. Only a job still preparing is touched: a chunk message
+    /// redelivered after its job moved on, or one of a job failed for its input, must not change it.
+    /// Returns false when nothing changed.
+    /// </summary>
+    public bool ChunkPoisoned(int chunkIndex, string error, DateTimeOffset now)
+    {
+        var failedByPoison = State == JobState.Failed && PoisonedChunks is not null;
+        if (State > JobState.Preparing && !failedByPoison) return false;
+        if (PoisonedChunks?.Contains(chunkIndex) == true) return false;
+        (PoisonedChunks ??= []).Add(chunkIndex);
+        if (failedByPoison) Note($"Chunk {chunkIndex} also moved to the poison queue.", now);
+        else Fail(error, now);
+        return true;
+    }
+
+    /// <summary>True when chunk <paramref name="chunkIndex"/> was poisoned and its replay is awaited.</summary>
+    public bool AwaitsReplayOf(int chunkIndex) => State == JobState.Failed && PoisonedChunks?.Contains(chunkIndex) == true;
+
+    /// <summary>
+    /// A replayed poisoned chunk was built. With none left poisoned the failure is lifted and the job is Preparing
+    /// again: the one way out of Failed, because the failure was the pipeline's, not the book's, and is now repaired.
+    /// </summary>
+    public void ChunkReplayed(int chunkIndex, DateTimeOffset now)
+    {
+        if (PoisonedChunks is null || !PoisonedChunks.Remove(chunkIndex)) return;
+        if (PoisonedChunks.Count > 0)
+        {
+            Note($"Chunk {chunkIndex} replayed; {PoisonedChunks.Count} chunk(s) still in the poison queue.", now);
+            return;
+        }
+        PoisonedChunks = null;
+        Error = null;
+        State = JobState.Preparing;
+        History.Add(new JobEvent(now, JobState.Preparing, $"Chunk {chunkIndex} replayed from the poison queue; preparing again."));
     }
 
     /// <summary>Records an event without changing state, e.g. "chunk 3 of 8 done".</summary>

@@ -20,8 +20,11 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton(_ => BertTokenization.Default);
         services.AddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BookIntake>();
+        services.AddOptions<PrepFinisherOptions>().BindConfiguration(PrepFinisherOptions.SectionName);
+        services.AddSingleton<TrainingRequestGate>();
         services.AddSingleton<PrepFinisher>();
         services.AddSingleton<ChunkShardBuilder>();
+        services.AddSingleton<PoisonedChunkReconciler>();
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage.Blobs.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Prep;
@@ -9,11 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace BertServerless.Shared.Jobs;
 
 /// <summary>
-/// Runs after every chunk; acts only when all chunk markers exist: writes <c>manifest.json</c> and sends exactly one
-/// <see cref="ShardsReady"/>. Several chunks may finish at once and all see the full set, so the message is gated by
-/// creating <c>jobs/{jobId}/training-requested</c> with If-None-Match: * — storage lets exactly one creator win.
+/// Runs after every chunk; acts only when all chunk markers exist: writes <c>manifest.json</c>, sends exactly one
+/// <see cref="ShardsReady"/> through <see cref="TrainingRequestGate"/>, then moves the job to ReadyForTraining.
+/// Several chunks may finish at once and all see the full set; every step is safe to repeat, so a retry after any
+/// failure (or a redelivery after a crash) completes what the first attempt left undone.
 /// </summary>
-public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, ILogger<PrepFinisher> logger)
+public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, TrainingRequestGate gate, ILogger<PrepFinisher> logger)
 {
     public async Task TryFinishAsync(string jobId, int chunkCount, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
@@ -34,32 +34,51 @@ public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, I
         }
         await storage.Shards.GetBlobClient(BlobPaths.Manifest(jobId)).UploadAsync(BinaryData.FromString(manifest.ToJson()), overwrite: true, cancellationToken);
 
-        if (!await TryOpenGateAsync(jobId, cancellationToken))
+        if (await gate.ClaimAsync(jobId, cancellationToken) is { } claim)
         {
-            logger.LogInformation("Job {JobId}: training was already requested by another chunk", jobId);
-            return;
+            if (claim.TookOver && await WasRequestedAsync(jobId, cancellationToken))
+                logger.LogWarning("Job {JobId}: the earlier sender's {Message} arrived; not sending another", jobId, nameof(ShardsReady));
+            else
+                await storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(
+                    new ShardsReady(jobId, BlobPaths.Manifest(jobId), manifest.Shards.Count, manifest.Stats.Sequences)), cancellationToken);
+            await gate.MarkSentAsync(claim, cancellationToken);
+            logger.LogInformation("Job {JobId}: prep done, {Shards} shard(s); sent {Message} to {Queue}",
+                jobId, manifest.Shards.Count, nameof(ShardsReady), StorageNames.TrainingJobsQueue);
         }
 
+        // After the send, never before: a status that says ReadyForTraining promises a message on the queue. The worker
+        // may already have moved the job on, so only a job still preparing moves.
+        await jobs.UpdateAsync(jobId, status =>
+        {
+            status.PrepStats = manifest.Stats;
+            status.Shards = manifest.Shards.Count;
+            if (status.State < JobState.ReadyForTraining)
+                status.MoveTo(JobState.ReadyForTraining, $"{manifest.Shards.Count} shard(s), {manifest.Stats.Sequences:N0} sequences; training requested.", jobs.Now);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// After a send whose outcome is unknown (its reply lost, or the sender died before recording it): did the message
+    /// arrive? The worker has moved the job on, or the message waits on the queue. A message the worker holds invisible
+    /// without having moved the job yet is missed, and the duplicate that follows is dropped by the worker.
+    /// </summary>
+    private async Task<bool> WasRequestedAsync(string jobId, CancellationToken cancellationToken)
+    {
+        if ((await jobs.GetAsync(jobId, cancellationToken))?.State > JobState.ReadyForTraining) return true;
+        var waiting = (await storage.TrainingJobs.PeekMessagesAsync(storage.TrainingJobs.MaxPeekableMessages, cancellationToken)).Value;
+        return waiting.Any(m => IsShardsReadyFor(m.Body.ToString(), jobId));
+    }
+
+    private static bool IsShardsReadyFor(string messageText, string jobId)
+    {
         try
         {
-            await jobs.UpdateAsync(jobId, status =>
-            {
-                status.PrepStats = manifest.Stats;
-                status.Shards = manifest.Shards.Count;
-                // Before the message is sent: once it is, the worker may move the job to Training at any moment.
-                status.MoveTo(JobState.ReadyForTraining, $"{manifest.Shards.Count} shard(s), {manifest.Stats.Sequences:N0} sequences; training requested.", jobs.Now);
-            }, cancellationToken);
-            var ready = new ShardsReady(jobId, BlobPaths.Manifest(jobId), manifest.Shards.Count, manifest.Stats.Sequences);
-            await storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(ready), cancellationToken);
+            return MessageJson.Parse<ShardsReady>(messageText).JobId == jobId;
         }
-        catch
+        catch (InvalidDataException)
         {
-            // Reopen the gate so the retry of this message can send; only a process crash right here loses the request.
-            await storage.Jobs.GetBlobClient(BlobPaths.TrainingGate(jobId)).DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
-            throw;
+            return false;
         }
-        logger.LogInformation("Job {JobId}: prep done, {Shards} shard(s); sent {Message} to {Queue}",
-            jobId, manifest.Shards.Count, nameof(ShardsReady), StorageNames.TrainingJobsQueue);
     }
 
     private async Task<ShardManifest> BuildManifestAsync(string jobId, int chunkCount, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
@@ -73,19 +92,5 @@ public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, I
             markers.Add((marker.Stats, marker.Shards));
         }
         return ShardManifest.Assemble(settings[ShardFormat.Meta.Source], settings, markers);
-    }
-
-    private async Task<bool> TryOpenGateAsync(string jobId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await storage.Jobs.GetBlobClient(BlobPaths.TrainingGate(jobId)).UploadAsync(BinaryData.FromString(jobs.Now.ToString("O")),
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            return false;
-        }
     }
 }

@@ -40,6 +40,12 @@ public sealed class PrepOptions
     /// <summary>"utf-8" (strict; invalid bytes are an error) or "latin1"/"windows-1252" to decode such files deliberately.</summary>
     public string Encoding { get; set; } = "utf-8";
 
+    /// <summary>A shard is read whole by the worker: 100,000 sequences of 512 tokens are about 800 MB of tensors.</summary>
+    public const int MaxShardSize = 100_000;
+
+    /// <summary>A chunk is read whole and must be prepared within one function's time limit (10 min).</summary>
+    public const int MaxChunkChars = 16_000_000;
+
     public MaskingOptions ToMaskingOptions() => new() { Mode = Masking, Probability = MaskProbability, WholeWord = WholeWordMasking };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
@@ -49,8 +55,8 @@ public sealed class PrepOptions
         Require(MaskProbability is > 0 and < 1, $"mask_probability must be between 0 and 1 (got {MaskProbability}).");
         Require(ShortSeqProb is >= 0 and <= 1, $"short_seq_prob must be between 0 and 1 (got {ShortSeqProb}).");
         Require(DupeFactor is >= 1 and <= 100, $"dupe_factor must be between 1 and 100 (got {DupeFactor}).");
-        Require(ShardSize >= 1, $"shard_size must be at least 1 (got {ShardSize}).");
-        Require(ChunkChars >= 1000, $"chunk_chars must be at least 1000 (got {ChunkChars}).");
+        Require(ShardSize is >= 1 and <= MaxShardSize, $"shard_size must be between 1 and {MaxShardSize:N0} (got {ShardSize}).");
+        Require(ChunkChars is >= 1000 and <= MaxChunkChars, $"chunk_chars must be between 1,000 and {MaxChunkChars:N0} (got {ChunkChars}).");
         TextEncodings.Parse(Encoding);
     }
 

@@ -8,7 +8,8 @@ public static class ShardPacker
     public static IEnumerable<PackedShard> Pack(ChunkResult chunk, int shardSize, int padId, IReadOnlyDictionary<string, string> metadata)
     {
         var examples = chunk.Examples;
-        var shards = (examples.Count + shardSize - 1) / shardSize;
+        // In long: count + shardSize - 1 overflows int for a shard size near int.MaxValue, which gave zero shards.
+        var shards = (int)(((long)examples.Count + shardSize - 1) / shardSize);
         for (var part = 0; part < shards; part++)
         {
             var start = (int)((long)examples.Count * part / shards);

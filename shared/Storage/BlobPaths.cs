@@ -15,7 +15,7 @@ public static class BlobPaths
     /// <summary>Jobs container: the loss history, one JSON line per log interval, appended by the worker.</summary>
     public static string Metrics(string jobId) => $"{jobId}/metrics.jsonl";
 
-    /// <summary>Jobs container: created once with If-None-Match: * by whichever chunk finishes last; its creator alone enqueues training.</summary>
+    /// <summary>Jobs container: the <c>TrainingRequest</c> gate: claimed by the finisher that sends <c>ShardsReady</c>, then marked sent.</summary>
     public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
 
     /// <summary>Shards container: the prefix of everything prep writes for a job.</summary>

@@ -25,20 +25,18 @@ public static class StorageServiceCollectionExtensions
             if (connectionString)
             {
                 clients.AddBlobServiceClient(section.Value);
-                clients.AddQueueServiceClient(section.Value).ConfigureOptions(Base64);
+                clients.AddQueueServiceClient(section.Value).ConfigureOptions(options => StorageQueues.Configure(options));
                 return;
             }
 
             clients.AddBlobServiceClient(RequiredUri(section, "blobServiceUri"));
-            clients.AddQueueServiceClient(RequiredUri(section, "queueServiceUri")).ConfigureOptions(Base64);
+            clients.AddQueueServiceClient(RequiredUri(section, "queueServiceUri")).ConfigureOptions(options => StorageQueues.Configure(options));
             clients.UseCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = section["clientId"] }));
         });
         services.AddSingleton(sp => new PipelineStorage(
             sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<QueueServiceClient>(), createsResources: connectionString));
         return services;
     }
-
-    private static void Base64(QueueClientOptions options) => options.MessageEncoding = StorageQueues.Options().MessageEncoding;
 
     private static Uri RequiredUri(IConfigurationSection section, string key) =>
         Uri.TryCreate(section[key], UriKind.Absolute, out var uri) ? uri

@@ -25,9 +25,30 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _azurite = await AzuriteProcess.StartAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        _services = BuildServices((services, configuration) => services.AddLocalFunctionsRunner(configuration));
+        await Storage.EnsureCreatedAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A second container on the same Azurite, registered by <paramref name="register"/> (the Functions app's
+    /// <c>AddBertFunctions</c>, or the local runner's) with the suite's settings and <paramref name="overrides"/>.
+    /// </summary>
+    public ServiceProvider BuildServices(Action<IServiceCollection, IConfiguration> register, IDictionary<string, string?>? overrides = null)
+    {
+        var configuration = Configuration(overrides);
+        var services = new ServiceCollection().AddLogging().AddSingleton(configuration);
+        register(services, configuration);
+        return services.BuildServiceProvider();
+    }
+
+    public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Fixture not started.");
+
+    /// <summary>The suite's settings, with <paramref name="overrides"/> on top.</summary>
+    private IConfiguration Configuration(IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
         {
-            [StorageNames.Connection] = _azurite.ConnectionString,
+            [StorageNames.Connection] = ConnectionString,
             // Short sequences and small shards keep prep fast; overrides per upload go through blob metadata.
             ["Prep:MaxLen"] = "128",
             ["Prep:ShardSize"] = "512",
@@ -35,9 +56,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["LocalRunner:MaxDequeueCount"] = "2",
             ["LocalRunner:RetryDelay"] = "00:00:00.200",
             ["LocalRunner:Concurrency"] = "2",
-        }).Build();
-        _services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddLocalFunctionsRunner(configuration).BuildServiceProvider();
-        await Storage.EnsureCreatedAsync(CancellationToken.None);
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        return new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
     }
 
     public async Task DisposeAsync()
