@@ -16,6 +16,14 @@ public sealed class BertConfigTests : IDisposable
     }
 
     [Fact]
+    public void Preset_every_name_intake_accepts_builds_with_the_position_limit_intake_checks()
+    {
+        // Intake (shared/, no TorchSharp) validates preset and max_len against ModelPresets; the sizes live here.
+        foreach (var name in Shared.Training.ModelPresets.Names)
+            Assert.Equal(Shared.Training.ModelPresets.MaxPositionEmbeddings, BertConfig.Preset(name).MaxPositionEmbeddings);
+    }
+
+    [Fact]
     public void SaveThenLoad_basePreset_sameValues()
     {
         var path = Path.Combine(temp.FullName, "config.json");
