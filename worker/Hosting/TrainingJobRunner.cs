@@ -70,9 +70,7 @@ public sealed class TrainingJobRunner(
         recipe.Validate();
         var directory = LocalDirectory(ready.JobId);
         var shards = await DownloadShardsAsync(ready, Path.Combine(directory, "shards"), cancellationToken);
-        var resumeFrom = latest is { Final: false }
-            ? await DownloadFolderAsync(latest.Prefix, Path.Combine(directory, "resume"), _ => true, cancellationToken)
-            : null;
+        var resumeFrom = latest is { Final: false } ? await DownloadResumeAsync(latest, Path.Combine(directory, "resume"), cancellationToken) : null;
         // A resumed run continues its own checkpoint; the base model it started from is already in it.
         var baseModel = resumeFrom is null && recipe.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
         var output = Path.Combine(directory, "output");
@@ -120,6 +118,16 @@ public sealed class TrainingJobRunner(
         }
         logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.Shards.Count, directory, downloaded);
         return directory;
+    }
+
+    /// <summary>
+    /// Mirrors the step checkpoint into an emptied folder: one left by an earlier attempt holds another step's files,
+    /// and those have the same sizes (the model and optimizer files do at every step), so the mirror would keep them.
+    /// </summary>
+    private async Task<string?> DownloadResumeAsync(LatestCheckpoint latest, string directory, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        return await DownloadFolderAsync(latest.Prefix, directory, _ => true, cancellationToken);
     }
 
     private async Task<string?> DownloadFolderAsync(string prefix, string directory, Func<string, bool> include, CancellationToken cancellationToken)

@@ -110,6 +110,10 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
         return names;
     }
 
+    /// <summary>The settings above, with <paramref name="overrides"/>, as command-line arguments for a worker process.</summary>
+    public IReadOnlyList<string> CommandLine(IDictionary<string, string?> overrides)
+        => [.. Settings(_azurite!.ConnectionString, overrides).Select(s => $"--{s.Key}={s.Value}")];
+
     public static ShardsReady Parse(string message) => MessageJson.Parse<ShardsReady>(message);
 
     private IConfiguration Configuration(string connectionString, IDictionary<string, string?> settings)
