@@ -67,6 +67,17 @@ public sealed class JobStatus
         History.Add(new JobEvent(now, JobState.Failed, error));
     }
 
+    /// <summary>
+    /// Takes back a failure that turned out not to be one (a replayed message finds the work done): a failed job
+    /// returns to <paramref name="state"/>, from where it can move on, and records why. Only a failed job reopens.
+    /// </summary>
+    public void Reopen(JobState state, string message, DateTimeOffset now)
+    {
+        if (State != JobState.Failed) throw new InvalidOperationException($"Job {JobId} is {State}, not Failed: only a failed job reopens.");
+        State = state;
+        History.Add(new JobEvent(now, state, message));
+    }
+
     /// <summary>Records an event without changing state, e.g. "chunk 3 of 8 done".</summary>
     public void Note(string message, DateTimeOffset now) => History.Add(new JobEvent(now, State, message));
 

@@ -28,15 +28,8 @@ public sealed class TrainingJobRunner(
     public async Task RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken)
     {
         var jobId = ready.JobId;
+        if (await TryFinishUploadedAsync(jobId, cancellationToken)) return;
         var latest = await checkpoints.ReadLatestAsync(jobId, cancellationToken);
-        if (latest is { Final: true } && await checkpoints.ReadEvalAsync(jobId, cancellationToken) is { } uploadedEval)
-        {
-            // An earlier attempt uploaded everything but stopped before recording it: finish its bookkeeping only.
-            logger.LogInformation("Job {JobId}: final checkpoint {Prefix} is already uploaded; marking the job succeeded", jobId, latest.Prefix);
-            await SucceedAsync(jobId, latest.Prefix, latest.Step, uploadedEval, cancellationToken);
-            return;
-        }
-
         var job = await PrepareAsync(ready, status.Training ?? defaults.Value, latest, cancellationToken);
         var started = Describe(job.Recipe, attempt, TrainingDevice.Resolve(job.Hardware.Device).ToString(), latest);
         await jobs.UpdateAsync(jobId, s =>
@@ -53,6 +46,20 @@ public sealed class TrainingJobRunner(
         var prefix = await checkpoints.UploadFinalAsync(jobId, steps, job.OutputDirectory, cancellationToken);
         await SucceedAsync(jobId, prefix, steps, run.Evaluation, cancellationToken);
         DeleteLocalFiles(jobId);
+    }
+
+    /// <summary>
+    /// When an earlier attempt uploaded the final model and eval.json but stopped before recording it, marks the job
+    /// succeeded (a job failed for the lack of that record included) and returns true; false when there is no final model.
+    /// </summary>
+    public async Task<bool> TryFinishUploadedAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var latest = await checkpoints.ReadLatestAsync(jobId, cancellationToken);
+        if (latest is not { Final: true } || await checkpoints.ReadEvalAsync(jobId, cancellationToken) is not { } uploadedEval) return false;
+        logger.LogInformation("Job {JobId}: final checkpoint {Prefix} is already uploaded; marking the job succeeded", jobId, latest.Prefix);
+        await SucceedAsync(jobId, latest.Prefix, latest.Step, uploadedEval, cancellationToken);
+        DeleteLocalFiles(jobId);
+        return true;
     }
 
     /// <summary>Removes the job's shards, models and outputs: once it is finished, a worker that trains book after book must not keep them.</summary>
@@ -101,6 +108,8 @@ public sealed class TrainingJobRunner(
             status.Progress.EtaSeconds = 0;
             // Errors of earlier attempts stay in the history; the job itself did not fail.
             status.Error = null;
+            // A give-up recorded before the final model was known to be whole did not stand: the model is there.
+            if (status.State == JobState.Failed) status.Reopen(JobState.Training, "The final model is uploaded after all; the failure above no longer stands.", jobs.Now);
             status.MoveTo(JobState.Succeeded, message, jobs.Now);
         }, cancellationToken);
         logger.LogInformation("Job {JobId}: {Message}", jobId, message);

@@ -17,6 +17,7 @@ public sealed class TrainingMessageHandler(
     PipelineStorage storage,
     JobStatusStore jobs,
     TrainingJobRunner runner,
+    CheckpointStore checkpoints,
     IOptions<TrainingWorkerOptions> options,
     TimeProvider time,
     ILogger<TrainingMessageHandler> logger)
@@ -40,18 +41,36 @@ public sealed class TrainingMessageHandler(
             return;
         }
 
-        var status = await jobs.GetAsync(ready.JobId, stoppingToken);
+        JobStatus? status;
+        try
+        {
+            status = await jobs.GetAsync(ready.JobId, stoppingToken);
+        }
+        catch (InvalidDataException e) when (message.DequeueCount >= settings.MaxDequeueCount)
+        {
+            // Unreadable on every delivery: without this the message would come back for ever. The status cannot take the error.
+            logger.LogError("Job {JobId}: its status cannot be read ({Reason}); moving message {MessageId} to the poison queue", ready.JobId, e.Message, message.MessageId);
+            await PoisonAsync(lease, text, stoppingToken);
+            return;
+        }
         if (status is null)
         {
             logger.LogError("Message {MessageId} names job {JobId}, which has no status; moving it to the poison queue", message.MessageId, ready.JobId);
             await PoisonAsync(lease, text, stoppingToken);
             return;
         }
-        if (status.IsFinished)
+        // A failed job whose final model is stored anyway (a give-up that should not have been) is completed by a replay, below.
+        if (status.IsFinished && !(status.State == JobState.Failed && await checkpoints.IsFinalUploadedAsync(ready.JobId, stoppingToken)))
         {
             // At-least-once delivery: a copy of a message whose job is done is acknowledged, not trained again.
             logger.LogInformation("Job {JobId} is already {State}; deleting the repeated message {MessageId}", ready.JobId, status.State, message.MessageId);
             await lease.CompleteAsync(stoppingToken);
+            return;
+        }
+        // Before the give-up below: a job whose final model is uploaded is finished, whatever the count (or an earlier give-up) says.
+        if (await runner.TryFinishUploadedAsync(ready.JobId, stoppingToken))
+        {
+            await lease.CompleteAsync(CancellationToken.None);
             return;
         }
         if (message.DequeueCount > settings.MaxDequeueCount)
@@ -88,7 +107,7 @@ public sealed class TrainingMessageHandler(
     private async Task RetryOrGiveUpAsync(MessageLease lease, QueueMessage message, string jobId, string text, Exception error, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (message.DequeueCount >= settings.MaxDequeueCount)
+        if (message.DequeueCount >= settings.MaxDequeueCount && !await checkpoints.IsFinalUploadedAsync(jobId, cancellationToken))
         {
             logger.LogError(error, "Job {JobId}: attempt {Attempt} of {Max} failed; giving up", jobId, message.DequeueCount, settings.MaxDequeueCount);
             await GiveUpAsync(lease, jobId, text, $"Training failed {message.DequeueCount} time(s); last error: {error.Message}", cancellationToken);

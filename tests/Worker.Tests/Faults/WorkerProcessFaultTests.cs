@@ -123,6 +123,9 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
         ["Training:SaveEvery"] = SaveEvery.ToString(),
         // Kills spend attempts; this test is about resuming, not about giving up.
         ["TrainingWorker:MaxDequeueCount"] = "100",
+        // libtorch's own thread count, as the container runs: exact resume must not depend on one thread.
+        ["TrainingWorker:Threads"] = "0",
+        ["TrainingWorker:LogEvery"] = "10",
     };
 
     private string NewCacheDirectory() => Path.Combine(azurite.CacheDirectory, "fault-" + Guid.NewGuid().ToString("N")[..8]);

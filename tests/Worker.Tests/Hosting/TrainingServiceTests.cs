@@ -152,6 +152,46 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
     }
 
     [Fact]
+    public async Task TrainingService_finalUploadedButUnrecordedOnLastDequeue_succeedsNotFails()
+    {
+        var jobId = await azurite.UploadAsync("worker-last-dequeue.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+        // As if the last allowed attempt uploaded final/, eval.json and latest.json, then died before writing the status.
+        await RewindStatusAsync(jobId);
+        await azurite.Storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0)));
+        await SpendDeliveriesAsync(2); // the fixture's MaxDequeueCount
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Null(status.Error);
+        Assert.Equal(BlobPaths.FinalCheckpoint(jobId), status.Result!.CheckpointPrefix);
+        Assert.Empty(await azurite.PoisonedAsync());
+    }
+
+    [Fact]
+    public async Task TrainingService_replayFromPoisonOfFailedJobWithFinalUploaded_completesIt()
+    {
+        var jobId = await azurite.UploadAsync("worker-replay-final.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+        // As an older worker left it: gave up on the last attempt after the final upload, message in the poison queue.
+        await RewindStatusAsync(jobId);
+        await azurite.Jobs.FailAsync(jobId, "Training failed 2 time(s); last error: status write timed out", CancellationToken.None);
+
+        await azurite.Storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0)));
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => await azurite.StateAsync(jobId) == JobState.Succeeded && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Null(status.Error);
+        Assert.Contains(status.History, e => e.State == JobState.Failed);
+        Assert.Contains(status.History, e => e.Message.StartsWith("The final model is uploaded after all", StringComparison.Ordinal));
+        Assert.Equal(BlobPaths.FinalCheckpoint(jobId), status.Result!.CheckpointPrefix);
+    }
+
+    [Fact]
     public async Task MessageLease_heldPastVisibilityTimeout_keepsMessageHiddenThenDeletes()
     {
         var queue = azurite.Storage.TrainingJobs;
@@ -184,6 +224,25 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         waiting.Training = finished.Training;
         waiting.MoveTo(JobState.ReadyForTraining, "Rewound by the test.", DateTimeOffset.UtcNow);
         await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(waiting.ToJson()), overwrite: true);
+    }
+
+    /// <summary>The job's status back to Training with no result, its checkpoints left as they are.</summary>
+    private async Task RewindStatusAsync(string jobId)
+    {
+        var finished = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        var training = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
+        training.Training = finished.Training;
+        training.MoveTo(JobState.Training, "Rewound by the test.", DateTimeOffset.UtcNow);
+        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(training.ToJson()), overwrite: true);
+    }
+
+    /// <summary>Receives the queued message <paramref name="count"/> times without settling it, as receivers that died would.</summary>
+    private async Task SpendDeliveriesAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await WorkerAzuriteFixture.WaitAsync(async () => (await azurite.Storage.TrainingJobs.ReceiveMessageAsync(TimeSpan.FromSeconds(1))).Value is not null, seconds: 30);
+        }
     }
 
     private async Task<byte[]> DownloadBytesAsync(string name)
