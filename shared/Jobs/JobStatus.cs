@@ -31,6 +31,9 @@ public sealed class JobStatus
     public PrepStats? PrepStats { get; set; }
     public int? Shards { get; set; }
     public JobProgress? Progress { get; set; }
+
+    /// <summary>Times training was stopped gracefully (preemption, scale-in, a timeout) and its message handed back: not failed attempts.</summary>
+    public int TrainingStops { get; set; }
     public string? Error { get; set; }
     public JobResult? Result { get; set; }
 

@@ -25,7 +25,12 @@ public sealed class TrainingJobRunner(
     TimeProvider time,
     ILogger<TrainingJobRunner> logger)
 {
-    public async Task RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trains the job. <paramref name="cancellationToken"/> stops the training at the end of a step, with a step
+    /// checkpoint that is still uploaded (a graceful stop); only <paramref name="leaseLost"/> (another trainer may own
+    /// the job now) abandons uploads too.
+    /// </summary>
+    public async Task RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
         var jobId = ready.JobId;
         if (await TryFinishUploadedAsync(jobId, cancellationToken)) return;
@@ -38,7 +43,7 @@ public sealed class TrainingJobRunner(
         }, cancellationToken);
         logger.LogInformation("Job {JobId}: {Started}", jobId, started);
 
-        var run = await TrainAsync(jobId, job, cancellationToken);
+        var run = await TrainAsync(jobId, job, cancellationToken, leaseLost);
         var steps = run.Outcome.State.GlobalStep;
         if (run.Outcome.Cancelled)
             throw new OperationCanceledException($"Training of job {jobId} stopped at step {steps}.", cancellationToken);
@@ -87,9 +92,10 @@ public sealed class TrainingJobRunner(
         return new TrainingJob(shards, output, recipe, hardware.Value) { ResumeFrom = resumeFrom, BaseModelDirectory = baseModel };
     }
 
-    private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, CancellationToken cancellationToken)
+    private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
-        await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, cancellationToken);
+        // The pump outlives a stop: the checkpoint the trainer writes as it stops is what the next attempt resumes from.
+        await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, leaseLost);
         // Training is synchronous and CPU- or GPU-bound: off the thread pool's async work, on its own thread.
         var run = await Task.Factory.StartNew(() => job.Run(pump, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await pump.CompleteAsync();

@@ -73,7 +73,9 @@ public sealed class TrainingMessageHandler(
             await lease.CompleteAsync(CancellationToken.None);
             return;
         }
-        if (message.DequeueCount > settings.MaxDequeueCount)
+        // Graceful stops (preemption, scale-in, an execution's timeout) handed the message back on purpose: not failed attempts.
+        var attempt = message.DequeueCount - status.TrainingStops;
+        if (attempt > settings.MaxDequeueCount)
         {
             // Earlier receivers died without recording an outcome (killed, out of memory, timed out).
             var reason = $"Training gave up after {settings.MaxDequeueCount} attempt(s); last error: {status.Error ?? "none recorded (the worker stopped or was stopped mid-training)"}";
@@ -84,7 +86,7 @@ public sealed class TrainingMessageHandler(
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
         try
         {
-            await runner.RunAsync(ready, status, message.DequeueCount, cancel.Token);
+            await runner.RunAsync(ready, status, attempt, cancel.Token, lease.Lost);
             // Not cancellable: the job is done, and a stop now would only cause a needless redelivery.
             await lease.CompleteAsync(CancellationToken.None);
         }
@@ -94,33 +96,45 @@ public sealed class TrainingMessageHandler(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: hand the message back at once; the next delivery resumes from latest.json.
+            // Shutting down, the stop checkpoint uploaded: hand the message back at once, without spending an attempt;
+            // the next delivery resumes from latest.json. Not cancellable: the host's ShutdownTimeout bounds it.
             logger.LogInformation("Job {JobId}: worker stopping; message {MessageId} returned to the queue", ready.JobId, message.MessageId);
-            await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
+            try
+            {
+                await jobs.UpdateAsync(ready.JobId, s =>
+                {
+                    s.TrainingStops++;
+                    s.Note($"Training stopped (the worker was asked to stop) after attempt {attempt}; it resumes from the latest checkpoint, and the stop spends no attempt.", jobs.Now);
+                }, CancellationToken.None);
+            }
+            finally
+            {
+                await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
+            }
         }
         catch (Exception e)
         {
-            await RetryOrGiveUpAsync(lease, message, ready.JobId, text, e, stoppingToken);
+            await RetryOrGiveUpAsync(lease, attempt, ready.JobId, text, e, stoppingToken);
         }
     }
 
-    private async Task RetryOrGiveUpAsync(MessageLease lease, QueueMessage message, string jobId, string text, Exception error, CancellationToken cancellationToken)
+    private async Task RetryOrGiveUpAsync(MessageLease lease, long attempt, string jobId, string text, Exception error, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (message.DequeueCount >= settings.MaxDequeueCount && !await checkpoints.IsFinalUploadedAsync(jobId, cancellationToken))
+        if (attempt >= settings.MaxDequeueCount && !await checkpoints.IsFinalUploadedAsync(jobId, cancellationToken))
         {
-            logger.LogError(error, "Job {JobId}: attempt {Attempt} of {Max} failed; giving up", jobId, message.DequeueCount, settings.MaxDequeueCount);
-            await GiveUpAsync(lease, jobId, text, $"Training failed {message.DequeueCount} time(s); last error: {error.Message}", cancellationToken);
+            logger.LogError(error, "Job {JobId}: attempt {Attempt} of {Max} failed; giving up", jobId, attempt, settings.MaxDequeueCount);
+            await GiveUpAsync(lease, jobId, text, $"Training failed {attempt} time(s); last error: {error.Message}", cancellationToken);
             return;
         }
 
-        logger.LogWarning(error, "Job {JobId}: attempt {Attempt} of {Max} failed; retrying in {Delay}", jobId, message.DequeueCount, settings.MaxDequeueCount, settings.RetryDelay);
+        logger.LogWarning(error, "Job {JobId}: attempt {Attempt} of {Max} failed; retrying in {Delay}", jobId, attempt, settings.MaxDequeueCount, settings.RetryDelay);
         try
         {
             await jobs.UpdateAsync(jobId, status =>
             {
                 status.Error = error.Message;
-                status.Note($"Training attempt {message.DequeueCount} of {settings.MaxDequeueCount} failed, retrying: {error.Message}", jobs.Now);
+                status.Note($"Training attempt {attempt} of {settings.MaxDequeueCount} failed, retrying: {error.Message}", jobs.Now);
             }, cancellationToken);
         }
         finally

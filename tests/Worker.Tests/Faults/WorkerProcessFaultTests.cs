@@ -44,7 +44,8 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
         {
             var attempts = await AttemptsAsync(jobId);
             var before = await LatestStepAsync(jobId);
-            await using var worker = StartWorker(cache);
+            // Kills spend attempts (nothing runs to record them); this test is about resuming, not giving up.
+            await using var worker = StartWorker(cache, ["--TrainingWorker:MaxDequeueCount=100"]);
             // Killed only once its attempt is recorded, so that each kill is one attempt in the history.
             await WaitAsync(worker, async () => await AttemptsAsync(jobId) > attempts, "the next training attempt to start");
             var checkpointKill = (afterCheckpoint + atRandom) % 3 != 2;
@@ -59,7 +60,7 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
             resumedFrom.Add(await LatestStepAsync(jobId));
         }
 
-        await using (var last = StartWorker(cache))
+        await using (var last = StartWorker(cache, ["--TrainingWorker:MaxDequeueCount=100"]))
             await WaitAsync(last, () => azurite.IsFinishedAsync(jobId), "the job to finish");
 
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
@@ -77,6 +78,40 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
         var resumed = await DownloadAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors");
         Assert.True(uninterrupted.AsSpan().SequenceEqual(resumed),
             $"the final weights differ from the uninterrupted run's (resumed from steps {string.Join(", ", resumedFrom)})");
+    }
+
+    [Fact]
+    public async Task WorkerProcess_terminatedTenTimesMidTraining_uploadsEachStopCheckpointSpendsNoAttemptAndFinishes()
+    {
+        var (jobId, message) = await PrepareAsync("fault-stop-storm.txt");
+        var uninterrupted = await TrainUninterruptedAsync(jobId, message);
+        await RewindAsync(jobId, message);
+
+        var cache = NewCacheDirectory();
+        for (var stop = 1; stop <= 10; stop++)
+        {
+            var step = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.Progress?.Step ?? 0;
+            await using var worker = StartWorker(cache, ["--TrainingWorker:LogEvery=1"]);
+            await WaitAsync(worker, async () => (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.Progress?.Step > step, "training to make progress");
+            var trained = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.Progress!.Step;
+
+            worker.Terminate();
+            Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"stop {stop}: the worker did not exit within its grace period:\n{worker.Output}");
+            Assert.False(await azurite.IsFinishedAsync(jobId), $"the job finished before stop {stop}: make it longer");
+            Assert.True(await LatestStepAsync(jobId) >= trained, $"stop {stop}: latest.json is behind step {trained}: the stop checkpoint was not uploaded\n{worker.Output}");
+            Assert.Single((await azurite.Storage.TrainingJobs.PeekMessagesAsync(32)).Value); // visible again at once, not after the lease
+        }
+
+        await using (var last = StartWorker(cache))
+            await WaitAsync(last, () => azurite.IsFinishedAsync(jobId), "the job to finish");
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error); // with MaxDequeueCount 2: the stops spent no attempt
+        Assert.Null(status.Error);
+        Assert.Equal(10, status.TrainingStops);
+        Assert.Equal(TotalSteps, status.Progress!.Step);
+        var resumed = await DownloadAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors");
+        Assert.True(uninterrupted.AsSpan().SequenceEqual(resumed), "the final weights differ from the uninterrupted run's");
     }
 
     /// <summary>Splits and shards the book with the in-process Functions runner and returns the job and its ShardsReady message.</summary>
@@ -112,8 +147,8 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
         await azurite.Storage.TrainingJobs.SendMessageAsync(message);
     }
 
-    private WorkerProcess StartWorker(string cache)
-        => WorkerProcess.Start(azurite.CommandLine(new Dictionary<string, string?>(Settings()) { ["TrainingWorker:CacheDirectory"] = cache }));
+    private WorkerProcess StartWorker(string cache, IEnumerable<string>? extra = null)
+        => WorkerProcess.Start([.. azurite.CommandLine(new Dictionary<string, string?>(Settings()) { ["TrainingWorker:CacheDirectory"] = cache }), .. extra ?? []]);
 
     private static Dictionary<string, string?> Settings() => new()
     {
@@ -121,8 +156,6 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
         ["Training:Epochs"] = "10",
         ["Training:MaxSteps"] = TotalSteps.ToString(),
         ["Training:SaveEvery"] = SaveEvery.ToString(),
-        // Kills spend attempts; this test is about resuming, not about giving up.
-        ["TrainingWorker:MaxDequeueCount"] = "100",
         // libtorch's own thread count, as the container runs: exact resume must not depend on one thread.
         ["TrainingWorker:Threads"] = "0",
         ["TrainingWorker:LogEvery"] = "10",
