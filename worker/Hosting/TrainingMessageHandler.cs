@@ -121,10 +121,12 @@ public sealed class TrainingMessageHandler(
     private async Task RetryOrGiveUpAsync(MessageLease lease, long attempt, string jobId, string text, Exception error, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (attempt >= settings.MaxDequeueCount && !await checkpoints.IsFinalUploadedAsync(jobId, cancellationToken))
+        var permanent = PermanentErrors.IsPermanent(error);
+        if ((permanent || attempt >= settings.MaxDequeueCount) && !await checkpoints.IsFinalUploadedAsync(jobId, cancellationToken))
         {
             logger.LogError(error, "Job {JobId}: attempt {Attempt} of {Max} failed; giving up", jobId, attempt, settings.MaxDequeueCount);
-            await GiveUpAsync(lease, jobId, text, $"Training failed {attempt} time(s); last error: {error.Message}", cancellationToken);
+            var reason = permanent ? $"Training cannot run: {error.Message}" : $"Training failed {attempt} time(s); last error: {error.Message}";
+            await GiveUpAsync(lease, jobId, text, reason, cancellationToken);
             return;
         }
 

@@ -127,7 +127,7 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
     private async Task<byte[]> TrainUninterruptedAsync(string jobId, string message)
     {
         await using (var worker = StartWorker(NewCacheDirectory()))
-            await WaitAsync(worker, () => azurite.IsFinishedAsync(jobId), "the uninterrupted run to finish");
+            await WaitAsync(worker, async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0, "the uninterrupted run to finish");
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
         Assert.True(status.State == JobState.Succeeded, status.Error);
         Assert.Equal(TotalSteps, status.Progress!.Step);

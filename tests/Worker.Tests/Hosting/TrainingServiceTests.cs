@@ -115,7 +115,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
     }
 
     [Fact]
-    public async Task TrainingService_missingBaseModel_failsJobAfterMaxDequeueAndPoisonsMessage()
+    public async Task TrainingService_missingBaseModel_failsJobOnFirstAttemptAndPoisonsMessage()
     {
         var metadata = new Dictionary<string, string> { ["basemodel"] = "no-such-job/final" };
         var jobId = await azurite.UploadAsync("worker-no-base.txt", Meditations, metadata);
@@ -125,10 +125,29 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
 
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
         Assert.Equal(JobState.Failed, status.State);
-        Assert.StartsWith("Training failed 2 time(s); last error: Base model 'no-such-job/final' was not found", status.Error);
-        Assert.Contains(status.History, e => e.Message.StartsWith("Training attempt 1 of 2 failed, retrying", StringComparison.Ordinal));
+        // Bad input: another attempt cannot find the model either, so there is none.
+        Assert.StartsWith("Training cannot run: Base model 'no-such-job/final' was not found", status.Error);
+        Assert.DoesNotContain(status.History, e => e.Message.Contains("retrying", StringComparison.Ordinal));
         Assert.Equal(jobId, WorkerAzuriteFixture.Parse(Assert.Single(await azurite.PoisonedAsync())).JobId);
         Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "a failed job's local files are removed too");
+    }
+
+    [Fact]
+    public async Task TrainingService_corruptShard_failsJobOnFirstAttemptSayingWhich()
+    {
+        var jobId = await azurite.UploadAsync("worker-corrupt-shard.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(worker: false), async () => await azurite.StateAsync(jobId) == JobState.ReadyForTraining);
+        await foreach (var blob in azurite.Storage.Shards.GetBlobsAsync(new GetBlobsOptions { Prefix = jobId + "/shard-" }))
+            await azurite.Storage.Shards.GetBlobClient(blob.Name).UploadAsync(BinaryData.FromString("not a safetensors file"), overwrite: true);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => await azurite.IsFinishedAsync(jobId) && (await azurite.PoisonedAsync()).Count > 0 && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.StartsWith("Training cannot run: ", status.Error);
+        Assert.Contains("shard-", status.Error);
+        Assert.DoesNotContain(status.History, e => e.Message.Contains("retrying", StringComparison.Ordinal));
     }
 
     [Fact]
