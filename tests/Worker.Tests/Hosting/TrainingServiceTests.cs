@@ -151,6 +151,20 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
     }
 
     [Fact]
+    public async Task TrainingService_unreadableStatus_poisonsMessageOnLastDeliverySayingWhy()
+    {
+        var jobId = JobIds.For("worker-unreadable.txt", new Azure.ETag("0x1"));
+        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString("{ not json"), overwrite: true);
+        var message = MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0));
+        await azurite.Storage.TrainingJobs.SendMessageAsync(message);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => (await azurite.PoisonedAsync()).Contains(message) && await azurite.TrainingMessagesAsync() == 0, seconds: 60);
+
+        Assert.Contains(azurite.Logs.Lines, l => l.Contains($"Job {jobId}: its status cannot be read", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TrainingService_redeliveredAfterStepCheckpoint_resumesAndEndsWithSameModel()
     {
         var jobId = await azurite.UploadAsync("worker-resume.txt", Meditations);
