@@ -9,9 +9,11 @@ namespace BertServerless.Worker.Hosting;
 
 /// <summary>
 /// Decides what one <see cref="ShardsReady"/> delivery means and settles it: a malformed message goes to the poison
-/// queue; a finished job is acknowledged without training; a message received too often fails its job and is
-/// poisoned; otherwise the job trains under a <see cref="MessageLease"/>, and the message is deleted only after the
-/// final checkpoint is stored, or made visible again after a failure so that a later delivery retries.
+/// queue; a finished job is acknowledged without training, and one whose final model is stored only has its success
+/// recorded; a message received too often (graceful stops not counted) fails its job and is poisoned; otherwise the
+/// job trains under a <see cref="MessageLease"/>, and the message is deleted only after the final checkpoint is
+/// stored, made visible again at once after a stop, or after <c>RetryDelay</c> after a transient failure; bad input
+/// (<see cref="PermanentErrors"/>) fails the job at once.
 /// </summary>
 public sealed class TrainingMessageHandler(
     PipelineStorage storage,

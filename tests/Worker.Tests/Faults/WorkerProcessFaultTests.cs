@@ -32,7 +32,7 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
     public async Task WorkerProcess_killedAfterCheckpointsAndAtRandom_resumesEachTimeAndEndsBitIdentical()
     {
         var (jobId, message) = await PrepareAsync("fault-kill-storm.txt");
-        var uninterrupted = await TrainUninterruptedAsync(jobId, message);
+        var uninterrupted = await TrainUninterruptedAsync(jobId);
         await RewindAsync(jobId, message);
 
         var cache = NewCacheDirectory();
@@ -84,7 +84,7 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
     public async Task WorkerProcess_terminatedTenTimesMidTraining_uploadsEachStopCheckpointSpendsNoAttemptAndFinishes()
     {
         var (jobId, message) = await PrepareAsync("fault-stop-storm.txt");
-        var uninterrupted = await TrainUninterruptedAsync(jobId, message);
+        var uninterrupted = await TrainUninterruptedAsync(jobId);
         await RewindAsync(jobId, message);
 
         var cache = NewCacheDirectory();
@@ -124,7 +124,7 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
         return (jobId, message);
     }
 
-    private async Task<byte[]> TrainUninterruptedAsync(string jobId, string message)
+    private async Task<byte[]> TrainUninterruptedAsync(string jobId)
     {
         await using (var worker = StartWorker(NewCacheDirectory()))
             await WaitAsync(worker, async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0, "the uninterrupted run to finish");
@@ -139,11 +139,7 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
     {
         await foreach (var blob in azurite.Storage.Checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = jobId + "/" }))
             await azurite.Storage.Checkpoints.DeleteBlobAsync(blob.Name);
-        var finished = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
-        var waiting = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
-        waiting.Training = finished.Training;
-        waiting.MoveTo(JobState.ReadyForTraining, "Rewound by the test.", DateTimeOffset.UtcNow);
-        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(waiting.ToJson()), overwrite: true);
+        await azurite.RewindStatusAsync(jobId, JobState.ReadyForTraining);
         await azurite.Storage.TrainingJobs.SendMessageAsync(message);
     }
 

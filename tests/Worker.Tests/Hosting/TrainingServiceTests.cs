@@ -190,7 +190,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         var jobId = await azurite.UploadAsync("worker-last-dequeue.txt", Meditations);
         await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
         // As if the last allowed attempt uploaded final/, eval.json and latest.json, then died before writing the status.
-        await RewindStatusAsync(jobId);
+        await azurite.RewindStatusAsync(jobId, JobState.Training);
         await azurite.Storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0)));
         await SpendDeliveriesAsync(2); // the fixture's MaxDequeueCount
 
@@ -210,7 +210,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         var jobId = await azurite.UploadAsync("worker-replay-final.txt", Meditations);
         await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
         // As an older worker left it: gave up on the last attempt after the final upload, message in the poison queue.
-        await RewindStatusAsync(jobId);
+        await azurite.RewindStatusAsync(jobId, JobState.Training);
         await azurite.Jobs.FailAsync(jobId, "Training failed 2 time(s); last error: status write timed out", CancellationToken.None);
 
         await azurite.Storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0)));
@@ -251,22 +251,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         await azurite.Storage.Checkpoints.DeleteBlobAsync(BlobPaths.Eval(jobId));
         var latest = new LatestCheckpoint(BlobPaths.StepCheckpoint(jobId, step), step, 6, Final: false, DateTimeOffset.UtcNow);
         await azurite.Storage.Checkpoints.GetBlobClient(BlobPaths.LatestCheckpoint(jobId)).UploadAsync(BinaryData.FromString(latest.ToJson()), overwrite: true);
-
-        var finished = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
-        var waiting = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
-        waiting.Training = finished.Training;
-        waiting.MoveTo(JobState.ReadyForTraining, "Rewound by the test.", DateTimeOffset.UtcNow);
-        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(waiting.ToJson()), overwrite: true);
-    }
-
-    /// <summary>The job's status back to Training with no result, its checkpoints left as they are.</summary>
-    private async Task RewindStatusAsync(string jobId)
-    {
-        var finished = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
-        var training = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
-        training.Training = finished.Training;
-        training.MoveTo(JobState.Training, "Rewound by the test.", DateTimeOffset.UtcNow);
-        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(training.ToJson()), overwrite: true);
+        await azurite.RewindStatusAsync(jobId, JobState.ReadyForTraining);
     }
 
     /// <summary>Receives the queued message <paramref name="count"/> times without settling it, as receivers that died would.</summary>
