@@ -40,6 +40,9 @@ public sealed class JobStatus
     public PrepStats? PrepStats { get; set; }
     public int? Shards { get; set; }
     public JobProgress? Progress { get; set; }
+
+    /// <summary>Times training was stopped gracefully (preemption, scale-in, a timeout) and its message handed back: not failed attempts.</summary>
+    public int TrainingStops { get; set; }
     public string? Error { get; set; }
     public JobResult? Result { get; set; }
 
@@ -101,7 +104,7 @@ public sealed class JobStatus
 
     /// <summary>
     /// A replayed poisoned chunk was built. With none left poisoned the failure is lifted and the job is Preparing
-    /// again: the one way out of Failed, because the failure was the pipeline's, not the book's, and is now repaired.
+    /// again, because the failure was the pipeline's, not the book's, and is now repaired.
     /// </summary>
     public void ChunkReplayed(int chunkIndex, DateTimeOffset now)
     {
@@ -113,8 +116,18 @@ public sealed class JobStatus
         }
         PoisonedChunks = null;
         Error = null;
-        State = JobState.Preparing;
-        History.Add(new JobEvent(now, JobState.Preparing, $"Chunk {chunkIndex} replayed from the poison queue; preparing again."));
+        Reopen(JobState.Preparing, $"Chunk {chunkIndex} replayed from the poison queue; preparing again.", now);
+    }
+
+    /// <summary>
+    /// Takes back a failure that turned out not to be one (a replayed message finds the work done): a failed job
+    /// returns to <paramref name="state"/>, from where it can move on, and records why. Only a failed job reopens.
+    /// </summary>
+    public void Reopen(JobState state, string message, DateTimeOffset now)
+    {
+        if (State != JobState.Failed) throw new InvalidOperationException($"Job {JobId} is {State}, not Failed: only a failed job reopens.");
+        State = state;
+        History.Add(new JobEvent(now, state, message));
     }
 
     /// <summary>Records an event without changing state, e.g. "chunk 3 of 8 done".</summary>

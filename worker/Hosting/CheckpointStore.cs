@@ -50,6 +50,10 @@ public sealed class CheckpointStore(PipelineStorage storage, TimeProvider time)
         return await ReadTextAsync(name, cancellationToken) is { } json ? EvaluationReport.Parse(json, name) : null;
     }
 
+    /// <summary>Whether the final model and eval.json are stored (latest.json, written last, says so): then the training is done.</summary>
+    public async Task<bool> IsFinalUploadedAsync(string jobId, CancellationToken cancellationToken)
+        => await ReadLatestAsync(jobId, cancellationToken) is { Final: true } && await ReadEvalAsync(jobId, cancellationToken) is not null;
+
     private async Task UploadFilesAsync(string directory, string prefix, CancellationToken cancellationToken)
     {
         foreach (var path in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))

@@ -81,7 +81,9 @@ public sealed class MessageLease : IAsyncDisposable
             {
                 try
                 {
-                    var receipt = (await _queue.UpdateMessageAsync(MessageId, PopReceipt, visibilityTimeout: _timeout, cancellationToken: _stop.Token)).Value;
+                    // Not cancelled by a stop: a renewal the queue applied but whose answer was dropped would leave a stale
+                    // receipt, and the delete or abandon that follows the stop would fail with it.
+                    var receipt = (await _queue.UpdateMessageAsync(MessageId, PopReceipt, visibilityTimeout: _timeout, cancellationToken: CancellationToken.None)).Value;
                     PopReceipt = receipt.PopReceipt;
                     _hiddenUntil = receipt.NextVisibleOn;
                 }

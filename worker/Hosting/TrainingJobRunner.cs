@@ -25,18 +25,16 @@ public sealed class TrainingJobRunner(
     TimeProvider time,
     ILogger<TrainingJobRunner> logger)
 {
-    public async Task RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trains the job. <paramref name="cancellationToken"/> stops the training at the end of a step, with a step
+    /// checkpoint that is still uploaded (a graceful stop); only <paramref name="leaseLost"/> (another trainer may own
+    /// the job now) abandons uploads too.
+    /// </summary>
+    public async Task RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
         var jobId = ready.JobId;
+        if (await TryFinishUploadedAsync(jobId, cancellationToken)) return;
         var latest = await checkpoints.ReadLatestAsync(jobId, cancellationToken);
-        if (latest is { Final: true } && await checkpoints.ReadEvalAsync(jobId, cancellationToken) is { } uploadedEval)
-        {
-            // An earlier attempt uploaded everything but stopped before recording it: finish its bookkeeping only.
-            logger.LogInformation("Job {JobId}: final checkpoint {Prefix} is already uploaded; marking the job succeeded", jobId, latest.Prefix);
-            await SucceedAsync(jobId, latest.Prefix, latest.Step, uploadedEval, cancellationToken);
-            return;
-        }
-
         var job = await PrepareAsync(ready, status.Training ?? defaults.Value, latest, cancellationToken);
         var started = Describe(job.Recipe, attempt, TrainingDevice.Resolve(job.Hardware.Device).ToString(), latest);
         await jobs.UpdateAsync(jobId, s =>
@@ -45,7 +43,7 @@ public sealed class TrainingJobRunner(
         }, cancellationToken);
         logger.LogInformation("Job {JobId}: {Started}", jobId, started);
 
-        var run = await TrainAsync(jobId, job, cancellationToken);
+        var run = await TrainAsync(jobId, job, cancellationToken, leaseLost);
         var steps = run.Outcome.State.GlobalStep;
         if (run.Outcome.Cancelled)
             throw new OperationCanceledException($"Training of job {jobId} stopped at step {steps}.", cancellationToken);
@@ -53,6 +51,20 @@ public sealed class TrainingJobRunner(
         var prefix = await checkpoints.UploadFinalAsync(jobId, steps, job.OutputDirectory, cancellationToken);
         await SucceedAsync(jobId, prefix, steps, run.Evaluation, cancellationToken);
         DeleteLocalFiles(jobId);
+    }
+
+    /// <summary>
+    /// When an earlier attempt uploaded the final model and eval.json but stopped before recording it, marks the job
+    /// succeeded (a job failed for the lack of that record included) and returns true; false when there is no final model.
+    /// </summary>
+    public async Task<bool> TryFinishUploadedAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var latest = await checkpoints.ReadLatestAsync(jobId, cancellationToken);
+        if (latest is not { Final: true } || await checkpoints.ReadEvalAsync(jobId, cancellationToken) is not { } uploadedEval) return false;
+        logger.LogInformation("Job {JobId}: final checkpoint {Prefix} is already uploaded; marking the job succeeded", jobId, latest.Prefix);
+        await SucceedAsync(jobId, latest.Prefix, latest.Step, uploadedEval, cancellationToken);
+        DeleteLocalFiles(jobId);
+        return true;
     }
 
     /// <summary>Removes the job's shards, models and outputs: once it is finished, a worker that trains book after book must not keep them.</summary>
@@ -70,9 +82,7 @@ public sealed class TrainingJobRunner(
         recipe.Validate();
         var directory = LocalDirectory(ready.JobId);
         var shards = await DownloadShardsAsync(ready, Path.Combine(directory, "shards"), cancellationToken);
-        var resumeFrom = latest is { Final: false }
-            ? await DownloadFolderAsync(latest.Prefix, Path.Combine(directory, "resume"), _ => true, cancellationToken)
-            : null;
+        var resumeFrom = latest is { Final: false } ? await DownloadResumeAsync(latest, Path.Combine(directory, "resume"), cancellationToken) : null;
         // A resumed run continues its own checkpoint; the base model it started from is already in it.
         var baseModel = resumeFrom is null && recipe.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
         var output = Path.Combine(directory, "output");
@@ -82,9 +92,10 @@ public sealed class TrainingJobRunner(
         return new TrainingJob(shards, output, recipe, hardware.Value) { ResumeFrom = resumeFrom, BaseModelDirectory = baseModel };
     }
 
-    private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, CancellationToken cancellationToken)
+    private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
-        await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, cancellationToken);
+        // The pump outlives a stop: the checkpoint the trainer writes as it stops is what the next attempt resumes from.
+        await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, leaseLost);
         // Training is synchronous and CPU- or GPU-bound: off the thread pool's async work, on its own thread.
         var run = await Task.Factory.StartNew(() => job.Run(pump, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await pump.CompleteAsync();
@@ -103,6 +114,8 @@ public sealed class TrainingJobRunner(
             status.Progress.EtaSeconds = 0;
             // Errors of earlier attempts stay in the history; the job itself did not fail.
             status.Error = null;
+            // A give-up recorded before the final model was known to be whole did not stand: the model is there.
+            if (status.State == JobState.Failed) status.Reopen(JobState.Training, "The final model is uploaded after all; the failure above no longer stands.", jobs.Now);
             status.MoveTo(JobState.Succeeded, message, jobs.Now);
         }, cancellationToken);
         logger.LogInformation("Job {JobId}: {Message}", jobId, message);
@@ -120,6 +133,16 @@ public sealed class TrainingJobRunner(
         }
         logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.Shards.Count, directory, downloaded);
         return directory;
+    }
+
+    /// <summary>
+    /// Mirrors the step checkpoint into an emptied folder: one left by an earlier attempt holds another step's files,
+    /// and those have the same sizes (the model and optimizer files do at every step), so the mirror would keep them.
+    /// </summary>
+    private async Task<string?> DownloadResumeAsync(LatestCheckpoint latest, string directory, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        return await DownloadFolderAsync(latest.Prefix, directory, _ => true, cancellationToken);
     }
 
     private async Task<string?> DownloadFolderAsync(string prefix, string directory, Func<string, bool> include, CancellationToken cancellationToken)

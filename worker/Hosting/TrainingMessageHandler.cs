@@ -9,14 +9,17 @@ namespace BertServerless.Worker.Hosting;
 
 /// <summary>
 /// Decides what one <see cref="ShardsReady"/> delivery means and settles it: a malformed message goes to the poison
-/// queue; a finished job is acknowledged without training; a message received too often fails its job and is
-/// poisoned; otherwise the job trains under a <see cref="MessageLease"/>, and the message is deleted only after the
-/// final checkpoint is stored, or made visible again after a failure so that a later delivery retries.
+/// queue; a finished job is acknowledged without training, and one whose final model is stored only has its success
+/// recorded; a message received too often (graceful stops not counted) fails its job and is poisoned; otherwise the
+/// job trains under a <see cref="MessageLease"/>, and the message is deleted only after the final checkpoint is
+/// stored, made visible again at once after a stop, or after <c>RetryDelay</c> after a transient failure; bad input
+/// (<see cref="PermanentErrors"/>) fails the job at once.
 /// </summary>
 public sealed class TrainingMessageHandler(
     PipelineStorage storage,
     JobStatusStore jobs,
     TrainingJobRunner runner,
+    CheckpointStore checkpoints,
     IOptions<TrainingWorkerOptions> options,
     TimeProvider time,
     ILogger<TrainingMessageHandler> logger)
@@ -40,21 +43,41 @@ public sealed class TrainingMessageHandler(
             return;
         }
 
-        var status = await jobs.GetAsync(ready.JobId, stoppingToken);
+        JobStatus? status;
+        try
+        {
+            status = await jobs.GetAsync(ready.JobId, stoppingToken);
+        }
+        catch (InvalidDataException e) when (message.DequeueCount >= settings.MaxDequeueCount)
+        {
+            // Unreadable on every delivery: without this the message would come back for ever. The status cannot take the error.
+            logger.LogError("Job {JobId}: its status cannot be read ({Reason}); moving message {MessageId} to the poison queue", ready.JobId, e.Message, message.MessageId);
+            await PoisonAsync(lease, text, stoppingToken);
+            return;
+        }
         if (status is null)
         {
             logger.LogError("Message {MessageId} names job {JobId}, which has no status; moving it to the poison queue", message.MessageId, ready.JobId);
             await PoisonAsync(lease, text, stoppingToken);
             return;
         }
-        if (status.IsFinished)
+        // A failed job whose final model is stored anyway (a give-up that should not have been) is completed by a replay, below.
+        if (status.IsFinished && !(status.State == JobState.Failed && await checkpoints.IsFinalUploadedAsync(ready.JobId, stoppingToken)))
         {
             // At-least-once delivery: a copy of a message whose job is done is acknowledged, not trained again.
             logger.LogInformation("Job {JobId} is already {State}; deleting the repeated message {MessageId}", ready.JobId, status.State, message.MessageId);
             await lease.CompleteAsync(stoppingToken);
             return;
         }
-        if (message.DequeueCount > settings.MaxDequeueCount)
+        // Before the give-up below: a job whose final model is uploaded is finished, whatever the count (or an earlier give-up) says.
+        if (await runner.TryFinishUploadedAsync(ready.JobId, stoppingToken))
+        {
+            await lease.CompleteAsync(CancellationToken.None);
+            return;
+        }
+        // Graceful stops (preemption, scale-in, an execution's timeout) handed the message back on purpose: not failed attempts.
+        var attempt = message.DequeueCount - status.TrainingStops;
+        if (attempt > settings.MaxDequeueCount)
         {
             // Earlier receivers died without recording an outcome (killed, out of memory, timed out).
             var reason = $"Training gave up after {settings.MaxDequeueCount} attempt(s); last error: {status.Error ?? "none recorded (the worker stopped or was stopped mid-training)"}";
@@ -65,7 +88,7 @@ public sealed class TrainingMessageHandler(
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
         try
         {
-            await runner.RunAsync(ready, status, message.DequeueCount, cancel.Token);
+            await runner.RunAsync(ready, status, attempt, cancel.Token, lease.Lost);
             // Not cancellable: the job is done, and a stop now would only cause a needless redelivery.
             await lease.CompleteAsync(CancellationToken.None);
         }
@@ -75,33 +98,47 @@ public sealed class TrainingMessageHandler(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: hand the message back at once; the next delivery resumes from latest.json.
+            // Shutting down, the stop checkpoint uploaded: hand the message back at once, without spending an attempt;
+            // the next delivery resumes from latest.json. Not cancellable: the host's ShutdownTimeout bounds it.
             logger.LogInformation("Job {JobId}: worker stopping; message {MessageId} returned to the queue", ready.JobId, message.MessageId);
-            await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
+            try
+            {
+                await jobs.UpdateAsync(ready.JobId, s =>
+                {
+                    s.TrainingStops++;
+                    s.Note($"Training stopped (the worker was asked to stop) after attempt {attempt}; it resumes from the latest checkpoint, and the stop spends no attempt.", jobs.Now);
+                }, CancellationToken.None);
+            }
+            finally
+            {
+                await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
+            }
         }
         catch (Exception e)
         {
-            await RetryOrGiveUpAsync(lease, message, ready.JobId, text, e, stoppingToken);
+            await RetryOrGiveUpAsync(lease, attempt, ready.JobId, text, e, stoppingToken);
         }
     }
 
-    private async Task RetryOrGiveUpAsync(MessageLease lease, QueueMessage message, string jobId, string text, Exception error, CancellationToken cancellationToken)
+    private async Task RetryOrGiveUpAsync(MessageLease lease, long attempt, string jobId, string text, Exception error, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (message.DequeueCount >= settings.MaxDequeueCount)
+        var permanent = PermanentErrors.IsPermanent(error);
+        if ((permanent || attempt >= settings.MaxDequeueCount) && !await checkpoints.IsFinalUploadedAsync(jobId, cancellationToken))
         {
-            logger.LogError(error, "Job {JobId}: attempt {Attempt} of {Max} failed; giving up", jobId, message.DequeueCount, settings.MaxDequeueCount);
-            await GiveUpAsync(lease, jobId, text, $"Training failed {message.DequeueCount} time(s); last error: {error.Message}", cancellationToken);
+            logger.LogError(error, "Job {JobId}: attempt {Attempt} of {Max} failed; giving up", jobId, attempt, settings.MaxDequeueCount);
+            var reason = permanent ? $"Training cannot run: {error.Message}" : $"Training failed {attempt} time(s); last error: {error.Message}";
+            await GiveUpAsync(lease, jobId, text, reason, cancellationToken);
             return;
         }
 
-        logger.LogWarning(error, "Job {JobId}: attempt {Attempt} of {Max} failed; retrying in {Delay}", jobId, message.DequeueCount, settings.MaxDequeueCount, settings.RetryDelay);
+        logger.LogWarning(error, "Job {JobId}: attempt {Attempt} of {Max} failed; retrying in {Delay}", jobId, attempt, settings.MaxDequeueCount, settings.RetryDelay);
         try
         {
             await jobs.UpdateAsync(jobId, status =>
             {
                 status.Error = error.Message;
-                status.Note($"Training attempt {message.DequeueCount} of {settings.MaxDequeueCount} failed, retrying: {error.Message}", jobs.Now);
+                status.Note($"Training attempt {attempt} of {settings.MaxDequeueCount} failed, retrying: {error.Message}", jobs.Now);
             }, cancellationToken);
         }
         finally

@@ -126,7 +126,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
     }
 
     [Fact]
-    public async Task TrainingService_missingBaseModel_failsJobAfterMaxDequeueAndPoisonsMessage()
+    public async Task TrainingService_missingBaseModel_failsJobOnFirstAttemptAndPoisonsMessage()
     {
         var metadata = new Dictionary<string, string> { ["basemodel"] = "no-such-job/final" };
         var jobId = await azurite.UploadAsync("worker-no-base.txt", Meditations, metadata);
@@ -136,10 +136,43 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
 
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
         Assert.Equal(JobState.Failed, status.State);
-        Assert.StartsWith("Training failed 2 time(s); last error: Base model 'no-such-job/final' was not found", status.Error);
-        Assert.Contains(status.History, e => e.Message.StartsWith("Training attempt 1 of 2 failed, retrying", StringComparison.Ordinal));
+        // Bad input: another attempt cannot find the model either, so there is none.
+        Assert.StartsWith("Training cannot run: Base model 'no-such-job/final' was not found", status.Error);
+        Assert.DoesNotContain(status.History, e => e.Message.Contains("retrying", StringComparison.Ordinal));
         Assert.Equal(jobId, WorkerAzuriteFixture.Parse(Assert.Single(await azurite.PoisonedAsync())).JobId);
         Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "a failed job's local files are removed too");
+    }
+
+    [Fact]
+    public async Task TrainingService_corruptShard_failsJobOnFirstAttemptSayingWhich()
+    {
+        var jobId = await azurite.UploadAsync("worker-corrupt-shard.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(worker: false), async () => await azurite.StateAsync(jobId) == JobState.ReadyForTraining);
+        await foreach (var blob in azurite.Storage.Shards.GetBlobsAsync(new GetBlobsOptions { Prefix = jobId + "/shard-" }))
+            await azurite.Storage.Shards.GetBlobClient(blob.Name).UploadAsync(BinaryData.FromString("not a safetensors file"), overwrite: true);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => await azurite.IsFinishedAsync(jobId) && (await azurite.PoisonedAsync()).Count > 0 && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.StartsWith("Training cannot run: ", status.Error);
+        Assert.Contains("shard-", status.Error);
+        Assert.DoesNotContain(status.History, e => e.Message.Contains("retrying", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TrainingService_unreadableStatus_poisonsMessageOnLastDeliverySayingWhy()
+    {
+        var jobId = JobIds.For("worker-unreadable.txt", new Azure.ETag("0x1"));
+        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString("{ not json"), overwrite: true);
+        var message = MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0));
+        await azurite.Storage.TrainingJobs.SendMessageAsync(message);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => (await azurite.PoisonedAsync()).Contains(message) && await azurite.TrainingMessagesAsync() == 0, seconds: 60);
+
+        Assert.Contains(azurite.Logs.Lines, l => l.Contains($"Job {jobId}: its status cannot be read", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -160,6 +193,46 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.Contains(status.History, e => e.Message.EndsWith($"resuming from {BlobPaths.StepCheckpoint(jobId, 3)} (step 3)", StringComparison.Ordinal));
         Assert.Equal(6, status.Progress!.Step);
         Assert.Equal(uninterrupted, await DownloadBytesAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors"));
+    }
+
+    [Fact]
+    public async Task TrainingService_finalUploadedButUnrecordedOnLastDequeue_succeedsNotFails()
+    {
+        var jobId = await azurite.UploadAsync("worker-last-dequeue.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+        // As if the last allowed attempt uploaded final/, eval.json and latest.json, then died before writing the status.
+        await azurite.RewindStatusAsync(jobId, JobState.Training);
+        await azurite.Storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0)));
+        await SpendDeliveriesAsync(2); // the fixture's MaxDequeueCount
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Null(status.Error);
+        Assert.Equal(BlobPaths.FinalCheckpoint(jobId), status.Result!.CheckpointPrefix);
+        Assert.Empty(await azurite.PoisonedAsync());
+    }
+
+    [Fact]
+    public async Task TrainingService_replayFromPoisonOfFailedJobWithFinalUploaded_completesIt()
+    {
+        var jobId = await azurite.UploadAsync("worker-replay-final.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+        // As an older worker left it: gave up on the last attempt after the final upload, message in the poison queue.
+        await azurite.RewindStatusAsync(jobId, JobState.Training);
+        await azurite.Jobs.FailAsync(jobId, "Training failed 2 time(s); last error: status write timed out", CancellationToken.None);
+
+        await azurite.Storage.TrainingJobs.SendMessageAsync(MessageJson.Serialize(new ShardsReady(jobId, BlobPaths.Manifest(jobId), 0, 0)));
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false),
+            async () => await azurite.StateAsync(jobId) == JobState.Succeeded && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Null(status.Error);
+        Assert.Contains(status.History, e => e.State == JobState.Failed);
+        Assert.Contains(status.History, e => e.Message.StartsWith("The final model is uploaded after all", StringComparison.Ordinal));
+        Assert.Equal(BlobPaths.FinalCheckpoint(jobId), status.Result!.CheckpointPrefix);
     }
 
     [Fact]
@@ -189,12 +262,16 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         await azurite.Storage.Checkpoints.DeleteBlobAsync(BlobPaths.Eval(jobId));
         var latest = new LatestCheckpoint(BlobPaths.StepCheckpoint(jobId, step), step, 6, Final: false, DateTimeOffset.UtcNow);
         await azurite.Storage.Checkpoints.GetBlobClient(BlobPaths.LatestCheckpoint(jobId)).UploadAsync(BinaryData.FromString(latest.ToJson()), overwrite: true);
+        await azurite.RewindStatusAsync(jobId, JobState.ReadyForTraining);
+    }
 
-        var finished = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
-        var waiting = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
-        waiting.Training = finished.Training;
-        waiting.MoveTo(JobState.ReadyForTraining, "Rewound by the test.", DateTimeOffset.UtcNow);
-        await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(waiting.ToJson()), overwrite: true);
+    /// <summary>Receives the queued message <paramref name="count"/> times without settling it, as receivers that died would.</summary>
+    private async Task SpendDeliveriesAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await WorkerAzuriteFixture.WaitAsync(async () => (await azurite.Storage.TrainingJobs.ReceiveMessageAsync(TimeSpan.FromSeconds(1))).Value is not null, seconds: 30);
+        }
     }
 
     private async Task<byte[]> DownloadBytesAsync(string name)

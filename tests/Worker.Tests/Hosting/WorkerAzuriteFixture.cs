@@ -96,6 +96,16 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
 
     public async Task<bool> IsFinishedAsync(string jobId) => await StateAsync(jobId) is JobState.Succeeded or JobState.Failed;
 
+    /// <summary>Replaces the job's status with a fresh one in <paramref name="state"/>, same source and recipe, no result: as if it had just got there.</summary>
+    public async Task RewindStatusAsync(string jobId, JobState state)
+    {
+        var finished = (await Jobs.GetAsync(jobId, CancellationToken.None))!;
+        var rewound = JobStatus.New(jobId, finished.Source, DateTimeOffset.UtcNow);
+        rewound.Training = finished.Training;
+        rewound.MoveTo(state, "Rewound by the test.", DateTimeOffset.UtcNow);
+        await Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).UploadAsync(BinaryData.FromString(rewound.ToJson()), overwrite: true);
+    }
+
     /// <summary>Messages in the queue, visible or not.</summary>
     public async Task<int> TrainingMessagesAsync() => (await Storage.TrainingJobs.GetPropertiesAsync()).Value.ApproximateMessagesCount;
 
@@ -109,6 +119,10 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
             names.Add(blob.Name[(jobId.Length + 1)..]);
         return names;
     }
+
+    /// <summary>The settings above, with <paramref name="overrides"/>, as command-line arguments for a worker process.</summary>
+    public IReadOnlyList<string> CommandLine(IDictionary<string, string?> overrides)
+        => [.. Settings(_azurite!.ConnectionString, overrides).Select(s => $"--{s.Key}={s.Value}")];
 
     public static ShardsReady Parse(string message) => MessageJson.Parse<ShardsReady>(message);
 
