@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using BertServerless.Shared.Storage;
 
 namespace BertServerless.Cli;
 
@@ -17,7 +18,7 @@ public static class CheckpointDownloader
         await foreach (var blob in checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {
             var name = blob.Name[prefix.Length..];
-            if (!IsPlainFileName(name))
+            if (!BlobPaths.IsPlainFileName(name))
                 throw new InvalidOperationException($"Refusing to download '{checkpoints.Name}/{blob.Name}': '{name}' is not a plain file name inside {prefix}.");
             names.Add(name);
         }
@@ -28,7 +29,4 @@ public static class CheckpointDownloader
             await checkpoints.GetBlobClient(prefix + name).DownloadToAsync(Path.Combine(directory, name), cancellationToken);
         return names;
     }
-
-    public static bool IsPlainFileName(string name)
-        => name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\\', '\0']) < 0 && Path.GetFileName(name) == name && !Path.IsPathRooted(name);
 }

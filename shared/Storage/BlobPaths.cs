@@ -49,4 +49,12 @@ public static class BlobPaths
 
     /// <summary>Checkpoints container: held-out metrics before and after training.</summary>
     public static string Eval(string jobId) => $"{jobId}/{CheckpointLayout.EvalFile}";
+
+    /// <summary>
+    /// Whether a blob's name below a folder prefix is a plain file name that may be written into a local folder: a
+    /// name with a slash, a backslash, a NUL or <c>..</c> (a bug, or someone else with write access) could otherwise
+    /// write outside it. The worker's mirror and the CLI's downloads both check with this.
+    /// </summary>
+    public static bool IsPlainFileName(string name)
+        => name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\\', '\0']) < 0 && Path.GetFileName(name) == name && !Path.IsPathRooted(name);
 }

@@ -180,7 +180,7 @@ public class WatchingCommandsTests(WatchingAzuriteFixture azurite) : IClassFixtu
     [InlineData("a\\b", false)]
     [InlineData("", false)]
     public void IsPlainFileName_only_names_without_folders(string name, bool plain)
-        => Assert.Equal(plain, CheckpointDownloader.IsPlainFileName(name));
+        => Assert.Equal(plain, BlobPaths.IsPlainFileName(name));
 
     [Fact]
     public void QueueEndpoint_of_a_blob_endpoint_is_the_accounts_queue_endpoint()

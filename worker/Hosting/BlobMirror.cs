@@ -1,3 +1,4 @@
+using BertServerless.Shared.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 
@@ -41,7 +42,7 @@ public static class BlobMirror
     /// <summary>The path of <paramref name="fileName"/> in <paramref name="directory"/>; a name with a folder in it is refused, never followed.</summary>
     public static string LocalPath(string directory, string fileName)
     {
-        if (fileName.Length == 0 || fileName != Path.GetFileName(fileName) || fileName is "." or "..")
+        if (!BlobPaths.IsPlainFileName(fileName))
             throw new InvalidDataException($"'{fileName}' is not a plain file name.");
         return Path.Combine(directory, fileName);
     }
