@@ -6,10 +6,11 @@ using static TorchSharp.torch;
 namespace BertServerless.Worker.Training;
 
 /// <summary>
-/// <see cref="BFloat16Replica"/> for either half format: forward and backward on a bf16 or fp16 copy of the model, the
-/// fp32 master keeping the weights the optimizer updates. For fp16 the loss is scaled (<see cref="DynamicLossScaler"/>)
-/// and the pushed gradients are still scaled; the scaler divides them on the master, in fp32, where they cannot overflow.
-/// Meant to replace <see cref="BFloat16Replica"/> once the trainer takes a <see cref="PrecisionChoice"/>.
+/// Mixed precision without autocast (TorchSharp 0.107 has none): forward and backward on a bf16 or fp16 copy of the
+/// model, the fp32 master keeping the weights the optimizer updates. For fp16 the loss is scaled
+/// (<see cref="DynamicLossScaler"/>) and the pushed gradients are still scaled; the scaler divides them on the master,
+/// in fp32, where they cannot overflow. The trainer uses it for bf16 today; fp16 waits for the trainer to take a
+/// <see cref="PrecisionChoice"/>.
 /// </summary>
 public sealed class HalfPrecisionReplica : IDisposable
 {

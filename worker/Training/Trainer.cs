@@ -23,7 +23,7 @@ public sealed class Trainer : IDisposable
     private readonly IReadOnlyList<(string Name, Parameter Param)> _parameters;
     private readonly AdamW _optimizer;
     private readonly IReadOnlyList<(string Name, Parameter Param)> _optimizerOrder;
-    private readonly BFloat16Replica? _replica;
+    private readonly HalfPrecisionReplica? _replica;
     private readonly PretrainingTotals _totals;
     private readonly Tensor _gradNormSum;
 
@@ -44,7 +44,7 @@ public sealed class Trainer : IDisposable
         model.train();
         _parameters = model.UniqueNamedParameters();
         (_optimizer, _optimizerOrder) = TrainingOptimizer.Create(_parameters, recipe);
-        _replica = hardware.Bf16 ? new BFloat16Replica(model) : null;
+        _replica = hardware.Bf16 ? new HalfPrecisionReplica(model, ScalarType.BFloat16) : null;
         _totals = new PretrainingTotals(_device);
         _gradNormSum = zeros(1, ScalarType.Float64, _device).DetachFromDisposeScope();
     }

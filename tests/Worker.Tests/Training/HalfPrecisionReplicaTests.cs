@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace BertServerless.Worker.Tests.Training;
 
-public class BFloat16ReplicaTests
+public class HalfPrecisionReplicaTests
 {
     [Fact]
     public void PushGradients_gives_fp32_master_the_bf16_copy_gradients_close_to_fp32_ones()
@@ -14,7 +14,7 @@ public class BFloat16ReplicaTests
         master.eval(); // no dropout: both passes must see the same network
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(8, seed: 6))]);
         var batch = data.Collate([.. Enumerable.Range(0, 8)], padId: 0);
-        using var replica = new BFloat16Replica(master);
+        using var replica = new HalfPrecisionReplica(master, ScalarType.BFloat16);
 
         replica.Model.call(batch.ToInputs(CPU)).Loss!.backward();
         replica.PushGradients();
@@ -35,7 +35,7 @@ public class BFloat16ReplicaTests
     {
         manual_seed(3);
         var master = new BertForPreTraining(BertConfig.Preset("tiny", SyntheticShards.VocabSize));
-        using var replica = new BFloat16Replica(master);
+        using var replica = new HalfPrecisionReplica(master, ScalarType.BFloat16);
         using (no_grad()) master.UniqueNamedParameters()[0].Param.add_(1.0);
 
         replica.PullWeights();
