@@ -91,60 +91,26 @@ public sealed class FlatAdamW : IDisposable
         _grads.zero_();
     }
 
-    /// <summary>Writes the moments as <see cref="OptimizerStateFile"/> does (same names, dtypes and metadata), so either optimizer resumes from the other's file.</summary>
+    /// <summary>Writes the moments in <see cref="OptimizerStateFile"/>'s format, so either optimizer resumes from the other's file.</summary>
     public void Save(string path)
     {
         using var scope = NewDisposeScope();
-        var tensors = new List<SafeTensor>();
-        foreach (var (name, _, expAvg, expAvgSq) in State())
-        {
-            tensors.Add(Float32(name + ".exp_avg", expAvg));
-            tensors.Add(Float32(name + ".exp_avg_sq", expAvgSq));
-            tensors.Add(SafeTensor.FromSpan<long>(name + ".step", SafeTensorsDType.I64, [], [Step]));
-        }
-        new SafeTensorsFile(tensors, new Dictionary<string, string> { ["optimizer"] = "AdamW" }).Write(path);
+        OptimizerStateFile.Write(path, [.. Moments().Select(m => (m, Step))]);
     }
 
     /// <summary>Restores moments and step count saved by <see cref="Save"/> or <see cref="OptimizerStateFile.Save"/>, checking every name and shape.</summary>
     public void Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Optimizer state '{path}' is missing: the checkpoint cannot be resumed exactly.", path);
-        var file = SafeTensorsFile.Read(path);
-        using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var steps = new HashSet<long>();
-        foreach (var (name, param, expAvg, expAvgSq) in State())
-        {
-            Restore(expAvg, Read(file, name + ".exp_avg", param));
-            Restore(expAvgSq, Read(file, name + ".exp_avg_sq", param));
-            steps.Add(Read(file, name + ".step", null).ToArray<long>()[0]);
-        }
-        Step = steps.Count == 1 ? steps.Single() : throw new InvalidDataException($"Optimizer state '{path}' has parameters at different step counts ({string.Join(", ", steps)}); the flat optimizer steps all together.");
+        var steps = OptimizerStateFile.Read(path, [.. Moments()]).Distinct().ToArray();
+        Step = steps.Length == 1 ? steps[0] : throw new InvalidDataException($"Optimizer state '{path}' has parameters at different step counts ({string.Join(", ", steps)}); the flat optimizer steps all together.");
     }
+
+    private IEnumerable<OptimizerStateFile.Moments> Moments()
+        => State().Select(s => new OptimizerStateFile.Moments(s.Name, s.Param, s.ExpAvg, s.ExpAvgSq));
 
     private Tensor Slice(Tensor buffer, int index)
         => buffer.narrow(0, _offsets[index], _offsets[index + 1] - _offsets[index]).view(_order[index].Param.shape);
-
-    private static SafeTensor Float32(string name, Tensor tensor)
-    {
-        using var host = tensor.detach().cpu();
-        return SafeTensor.FromSpan<float>(name, SafeTensorsDType.F32, host.shape, host.data<float>().ToArray());
-    }
-
-    private static SafeTensor Read(SafeTensorsFile file, string name, Parameter? like)
-    {
-        if (!file.Contains(name)) throw new InvalidDataException($"Optimizer state has no '{name}': it was saved for a different model.");
-        var tensor = file[name];
-        if (like is not null && !tensor.Shape.SequenceEqual(like.shape))
-            throw new InvalidDataException($"Optimizer state '{name}' has shape [{string.Join(", ", tensor.Shape)}], the parameter [{string.Join(", ", like.shape)}].");
-        return tensor;
-    }
-
-    private static void Restore(Tensor target, SafeTensor saved)
-    {
-        using var values = tensor(saved.ToArray<float>(), saved.Shape);
-        target.copy_(values);
-    }
 
     public void Dispose()
     {

@@ -7,37 +7,54 @@ namespace BertServerless.Worker.Training;
 /// <summary>
 /// AdamW's per-parameter state as a safetensors file (<c>optimizer.safetensors</c>): for each parameter name,
 /// <c>{name}.exp_avg</c> and <c>{name}.exp_avg_sq</c> (fp32, the parameter's shape) and <c>{name}.step</c> (int64 scalar).
-/// Keyed by name rather than position so a file cannot be silently applied to the wrong parameters.
+/// Keyed by name rather than position so a file cannot be silently applied to the wrong parameters. TorchSharp's
+/// <see cref="AdamW"/> and <see cref="FlatAdamW"/> write and read the same file, so either resumes from the other's.
 /// </summary>
 public static class OptimizerStateFile
 {
+    /// <summary>One parameter's moments, named as the file names them.</summary>
+    public sealed record Moments(string Name, Parameter Param, Tensor ExpAvg, Tensor ExpAvgSq);
+
     public static void Save(AdamW optimizer, IReadOnlyList<(string Name, Parameter Param)> order, string path)
     {
         var states = States(optimizer, order);
-        var tensors = new List<SafeTensor>();
-        for (var i = 0; i < order.Count; i++)
-        {
-            var (name, _) = order[i];
-            tensors.Add(Float32(name + ".exp_avg", states[i].exp_avg));
-            tensors.Add(Float32(name + ".exp_avg_sq", states[i].exp_avg_sq));
-            tensors.Add(SafeTensor.FromSpan<long>(name + ".step", SafeTensorsDType.I64, [], [states[i].step]));
-        }
-        new SafeTensorsFile(tensors, new Dictionary<string, string> { ["optimizer"] = "AdamW" }).Write(path);
+        Write(path, [.. order.Select((p, i) => (new Moments(p.Name, p.Param, states[i].exp_avg, states[i].exp_avg_sq), states[i].step))]);
     }
 
     public static void Load(AdamW optimizer, IReadOnlyList<(string Name, Parameter Param)> order, string path)
     {
+        var states = States(optimizer, order);
+        var steps = Read(path, [.. order.Select((p, i) => new Moments(p.Name, p.Param, states[i].exp_avg, states[i].exp_avg_sq))]);
+        for (var i = 0; i < states.Length; i++) states[i].step = steps[i];
+    }
+
+    public static void Write(string path, IReadOnlyList<(Moments Moments, long Step)> parameters)
+    {
+        var tensors = new List<SafeTensor>();
+        foreach (var (moments, step) in parameters)
+        {
+            tensors.Add(Float32(moments.Name + ".exp_avg", moments.ExpAvg));
+            tensors.Add(Float32(moments.Name + ".exp_avg_sq", moments.ExpAvgSq));
+            tensors.Add(SafeTensor.FromSpan<long>(moments.Name + ".step", SafeTensorsDType.I64, [], [step]));
+        }
+        new SafeTensorsFile(tensors, new Dictionary<string, string> { ["optimizer"] = "AdamW" }).Write(path);
+    }
+
+    /// <summary>Copies the saved moments into <paramref name="into"/>, checking every name and shape, and returns each parameter's step count.</summary>
+    public static long[] Read(string path, IReadOnlyList<Moments> into)
+    {
         if (!File.Exists(path)) throw new FileNotFoundException($"Optimizer state '{path}' is missing: the checkpoint cannot be resumed exactly.", path);
         var file = SafeTensorsFile.Read(path);
-        var states = States(optimizer, order);
         using var _ = no_grad();
-        for (var i = 0; i < order.Count; i++)
+        var steps = new long[into.Count];
+        for (var i = 0; i < into.Count; i++)
         {
-            var (name, param) = order[i];
-            Restore(states[i].exp_avg, Read(file, name + ".exp_avg", param));
-            Restore(states[i].exp_avg_sq, Read(file, name + ".exp_avg_sq", param));
-            states[i].step = Read(file, name + ".step", null).ToArray<long>()[0];
+            var moments = into[i];
+            Restore(moments.ExpAvg, Find(file, moments.Name + ".exp_avg", moments.Param));
+            Restore(moments.ExpAvgSq, Find(file, moments.Name + ".exp_avg_sq", moments.Param));
+            steps[i] = Find(file, moments.Name + ".step", null).ToArray<long>()[0];
         }
+        return steps;
     }
 
     private static AdamW.State[] States(AdamW optimizer, IReadOnlyList<(string Name, Parameter Param)> order)
@@ -54,7 +71,7 @@ public static class OptimizerStateFile
         return SafeTensor.FromSpan<float>(name, SafeTensorsDType.F32, host.shape, host.data<float>().ToArray());
     }
 
-    private static SafeTensor Read(SafeTensorsFile file, string name, Parameter? like)
+    private static SafeTensor Find(SafeTensorsFile file, string name, Parameter? like)
     {
         if (!file.Contains(name)) throw new InvalidDataException($"Optimizer state has no '{name}': it was saved for a different model.");
         var tensor = file[name];
