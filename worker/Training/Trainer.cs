@@ -21,8 +21,7 @@ public sealed class Trainer : IDisposable
     private readonly int _logEvery;
     private readonly Device _device;
     private readonly IReadOnlyList<(string Name, Parameter Param)> _parameters;
-    private readonly AdamW _optimizer;
-    private readonly IReadOnlyList<(string Name, Parameter Param)> _optimizerOrder;
+    private readonly FlatAdamW _optimizer;
     private readonly HalfPrecisionReplica? _replica;
     private readonly PretrainingTotals _totals;
     private readonly Tensor _gradNormSum;
@@ -43,7 +42,7 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException("bf16 training needs a CUDA device; on CPU train in fp32.");
         model.train();
         _parameters = model.UniqueNamedParameters();
-        (_optimizer, _optimizerOrder) = TrainingOptimizer.Create(_parameters, recipe);
+        _optimizer = new FlatAdamW(_parameters, recipe);
         _replica = hardware.Bf16 ? new HalfPrecisionReplica(model, ScalarType.BFloat16) : null;
         _totals = new PretrainingTotals(_device);
         _gradNormSum = zeros(1, ScalarType.Float64, _device).DetachFromDisposeScope();
@@ -77,14 +76,14 @@ public sealed class Trainer : IDisposable
         _replica?.PushGradients();
 
         // clip
-        _gradNormSum.add_(GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Param), _recipe.MaxGradNorm));
+        _gradNormSum.add_(_optimizer.ClipGradNorm(_recipe.MaxGradNorm));
 
         // step
-        _optimizer.step();
+        _optimizer.StepOnce();
         _replica?.PullWeights();
 
         // zero grad
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
     }
 
     /// <summary>
@@ -100,7 +99,7 @@ public sealed class Trainer : IDisposable
         var stepsPerEpoch = (batches.BatchesPerEpoch + _recipe.GradientAccumulation - 1) / _recipe.GradientAccumulation;
         var state = resumeFrom is null
             ? new TrainerState { TotalSteps = _recipe.MaxSteps ?? stepsPerEpoch * _recipe.Epochs, Recipe = _recipe, TrainSequences = data.Count }
-            : TrainingCheckpoint.Resume(resumeFrom, _optimizer, _optimizerOrder);
+            : TrainingCheckpoint.Resume(resumeFrom, _optimizer);
         if (state.TrainSequences != data.Count)
             throw new InvalidOperationException($"The checkpoint was trained on {state.TrainSequences} sequences, these shards hold {data.Count}: resume on the same shards.");
         var schedule = LearningRateSchedule.WithWarmupRatio(_recipe.LearningRate, _recipe.WarmupRatio, state.TotalSteps);
@@ -115,7 +114,7 @@ public sealed class Trainer : IDisposable
 
             // set LR: a function of the step alone, so a resumed run continues the same curve
             var learningRate = schedule.At(step);
-            TrainingOptimizer.SetLearningRate(_optimizer, learningRate);
+            _optimizer.LearningRate = learningRate;
 
             // reseed dropout from the step, so a resumed run draws the masks an uninterrupted one would
             manual_seed(_recipe.Seed + step);
@@ -142,7 +141,7 @@ public sealed class Trainer : IDisposable
             if (!finished && (stopping || _recipe.SaveEvery > 0 && state.GlobalStep % _recipe.SaveEvery == 0))
             {
                 checkpoint = Path.Combine(outputDirectory, CheckpointLayout.StepFolder(state.GlobalStep));
-                TrainingCheckpoint.Save(checkpoint, _model, state, vocabPath, (_optimizer, _optimizerOrder));
+                TrainingCheckpoint.Save(checkpoint, _model, state, vocabPath, _optimizer);
                 observer?.OnCheckpointWritten(new CheckpointWritten(state.GlobalStep, state.TotalSteps, checkpoint));
             }
 

@@ -17,21 +17,20 @@ public static class TrainingCheckpoint
     /// Writes the folder under a temporary name and renames it when complete (<see cref="CheckpointLayout.WriteFolder"/>).
     /// Without an optimizer (the final model) the folder holds no moments.
     /// </summary>
-    public static void Save(string directory, BertForPreTraining model, TrainerState state, string vocabPath,
-        (AdamW Optimizer, IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Param)> Order)? optimizer)
+    public static void Save(string directory, BertForPreTraining model, TrainerState state, string vocabPath, FlatAdamW? optimizer)
         => CheckpointLayout.WriteFolder(directory, target =>
         {
             HfCheckpoint.Save(model, target, vocabPath);
-            if (optimizer is var (adamW, order)) OptimizerStateFile.Save(adamW, order, Path.Combine(target, CheckpointLayout.OptimizerFile));
+            optimizer?.Save(Path.Combine(target, CheckpointLayout.OptimizerFile));
             state.Save(target);
             LossPlot.Save(state.LossHistory, $"step {state.GlobalStep} of {state.TotalSteps}", Path.Combine(target, CheckpointLayout.LossPlotFile));
         });
 
     /// <summary>Restores the optimizer moments of a checkpoint and returns its trainer state; the model is loaded by <see cref="HfCheckpoint.Load"/>.</summary>
-    public static TrainerState Resume(string directory, AdamW optimizer, IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Param)> order)
+    public static TrainerState Resume(string directory, FlatAdamW optimizer)
     {
         var state = TrainerState.Load(directory);
-        OptimizerStateFile.Load(optimizer, order, Path.Combine(directory, CheckpointLayout.OptimizerFile));
+        optimizer.Load(Path.Combine(directory, CheckpointLayout.OptimizerFile));
         return state;
     }
 }
