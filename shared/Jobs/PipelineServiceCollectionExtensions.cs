@@ -16,9 +16,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddBertStorage(configuration);
         services.AddKnobOptions<PrepOptions>(configuration, PrepOptions.SectionName, o => o.Validate());
         services.AddKnobOptions<TrainingRecipe>(configuration, TrainingRecipe.SectionName, r => r.Validate());
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => BertTokenization.Default);
-        services.AddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BookIntake>();
         services.AddOptions<PrepFinisherOptions>().BindConfiguration(PrepFinisherOptions.SectionName);
         services.AddSingleton<TrainingRequestGate>();

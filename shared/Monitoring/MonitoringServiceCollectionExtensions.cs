@@ -12,8 +12,6 @@ public static class MonitoringServiceCollectionExtensions
     public static IServiceCollection AddBertMonitoring(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddBertStorage(configuration);
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new JobMetricsLog(sp.GetRequiredService<PipelineStorage>().Jobs));
         services.TryAddSingleton<JobCatalog>();
         services.TryAddSingleton<QueueMonitor>();

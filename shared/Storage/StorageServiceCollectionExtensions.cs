@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using BertServerless.Shared.Jobs;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -35,6 +37,9 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton(sp => new PipelineStorage(
             sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<QueueServiceClient>(), createsResources: connectionString));
+        // Every host that reaches storage reads or writes job status: one store, registered with the storage it uses.
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

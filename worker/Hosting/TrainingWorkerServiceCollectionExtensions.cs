@@ -24,8 +24,6 @@ public static class TrainingWorkerServiceCollectionExtensions
         services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.SectionName);
         services.AddOptions<TrainingHardware>().BindConfiguration(TrainingWorkerOptions.SectionName);
         services.AddKnobOptions<TrainingRecipe>(configuration, TrainingRecipe.SectionName, recipe => recipe.Validate());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new JobStatusStore(sp.GetRequiredService<PipelineStorage>().Jobs, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CheckpointStore>();
         services.TryAddSingleton<TrainingJobRunner>();
         services.TryAddSingleton<TrainingMessageHandler>();
