@@ -39,11 +39,16 @@ public sealed class LocalFunctionsRunner(
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        // The SDK raises its MessageDecodingFailed handler inside a receive and wraps what the handler throws, so a stop
+        // that lands while an undecodable message is being moved arrives as an AggregateException of cancellations.
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && IsCancellation(e))
         {
             logger.LogInformation("Local runner stopped");
         }
     }
+
+    private static bool IsCancellation(Exception e)
+        => e is OperationCanceledException || e is AggregateException aggregate && aggregate.InnerExceptions.All(x => x is OperationCanceledException);
 
     /// <summary>
     /// Runs <paramref name="pass"/> until it gets through storage: an outage or a throttle is logged and the pass tried again after
