@@ -8,7 +8,7 @@ namespace BertServerless.Cli.Commands;
 /// <summary>
 /// <c>bertsl train</c>: further pre-trains BERT on prepared shards and writes checkpoints in <see cref="CheckpointLayout"/>.
 /// Every <see cref="TrainingRecipe"/> knob is a flag (<c>--learning-rate</c>) or a <c>--set</c> pair (<c>learning_rate=1e-3</c>),
-/// as in an upload's metadata; the hardware (<c>--device</c>, <c>--bf16</c>, <c>--threads</c>, <c>--log-every</c>) is separate.
+/// as in an upload's metadata; the hardware (<c>--device</c>, <c>--threads</c>, <c>--log-every</c>) is separate.
 /// </summary>
 public static class TrainCommand
 {

@@ -5,8 +5,9 @@ namespace BertServerless.Shared.Training;
 /// trainer_state.json and <c>bertsl train</c>'s flags. Names follow <see cref="Knobs"/> (<c>learning_rate</c>,
 /// <c>--learning-rate</c>). Defaults follow the tutorial this project grew from (AdamW, lr 5e-5, batch 16, 2 epochs,
 /// shuffled) plus the habits of the Hugging Face Trainer (decoupled weight decay, warmup then linear decay, clipping
-/// at 1.0). Where the run happens (device, bf16, threads, log interval) is not here: that is the worker's or the
-/// CLI's hardware, and a resumed run keeps its recipe while taking the resuming caller's hardware.
+/// at 1.0). Where the run happens (device, threads, log interval) is not here: that is the worker's or the CLI's
+/// hardware, and a resumed run keeps its recipe while taking the resuming caller's hardware. Precision is here, since
+/// it changes the numbers a run produces; its default, auto, still follows whichever device resumes the run.
 /// </summary>
 public sealed class TrainingRecipe
 {
@@ -46,6 +47,9 @@ public sealed class TrainingRecipe
     public double AdamBeta2 { get; set; } = 0.999;
     public double AdamEpsilon { get; set; } = 1e-8;
 
+    /// <summary>The format forward and backward run in, with fp32 master weights; auto chooses by the device.</summary>
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Auto;
+
     // Data
     public bool Shuffle { get; set; } = true;
 
@@ -74,6 +78,7 @@ public sealed class TrainingRecipe
         Require(MaxGradNorm >= 0, $"max_grad_norm must not be negative (got {MaxGradNorm})");
         Require(GradientAccumulation is >= 1 and <= 4096, $"gradient_accumulation must be between 1 and 4096 (got {GradientAccumulation})");
         Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1, "adam_beta1 and adam_beta2 must lie in [0, 1)");
+        Require(Enum.IsDefined(Precision), $"precision must be one of auto, fp32, bf16, fp16 (got {Precision})");
         Require(AdamEpsilon > 0, $"adam_epsilon must be positive (got {AdamEpsilon})");
         Require(EvalFraction is >= 0 and < 1, $"eval_fraction must lie in [0, 1) (got {EvalFraction})");
         Require(SaveEvery >= 0, $"save_every must be 0 (only the final checkpoint) or more (got {SaveEvery})");

@@ -79,13 +79,14 @@ public sealed class JobRulesTests
     public void Apply_everyNameAndValueOfStatusJson_pastesBackIntoTheSameOptions()
     {
         var prep = new PrepOptions { MaxLen = 128, Pairing = BertServerless.Shared.Text.PairingMode.Segment, WholeWordMasking = true, MaskProbability = 0.2 };
-        var recipe = new TrainingRecipe { Preset = "tiny", LearningRate = 1e-3, MaxSteps = 9, GradientAccumulation = 4, LengthBucketing = true, WarmupRatio = 0.05 };
+        var recipe = new TrainingRecipe { Preset = "tiny", LearningRate = 1e-3, MaxSteps = 9, GradientAccumulation = 4, LengthBucketing = true, WarmupRatio = 0.05, Precision = TrainingPrecision.Fp16 };
         var status = JobStatus.New("a-0123456789ab", new BookSource("books", "a.txt", "e", 1), DateTimeOffset.UtcNow);
         status.Prep = prep;
         status.Training = recipe;
 
         // What a user sees in status.json, as key=value pairs for --set.
         var json = System.Text.Json.Nodes.JsonNode.Parse(status.ToJson())!;
+        Assert.Equal("fp16", json["training"]!["precision"]!.GetValue<string>());
         var pairs = new[] { "prep", "training" }
             .SelectMany(section => json[section]!.AsObject().Select(p => KeyValuePair.Create(p.Key, p.Value!.ToString().ToLowerInvariant())))
             .Where(p => p.Key != "seed") // in both sections: --set seed= sets both, which is the point of training_seed

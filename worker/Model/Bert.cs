@@ -334,10 +334,12 @@ public sealed class BertForPreTraining : Module<BertInputs, BertPreTrainingOutpu
         }
         var (predictionLogits, seqRelationshipLogits) = cls.call(sequence, pooled); // (B, T, V) or (M, V), (B, 2)
 
+        // The losses in fp32 even when a bf16 or fp16 copy computes the logits, as autocast would: a softmax over the
+        // vocabulary loses too much in half precision. For an fp32 model .to(Float32) is the tensor itself.
         var mlmLoss = labels is null ? null
-            : F.cross_entropy(predictionLogits.reshape(-1, Config.VocabSize), labels.reshape(-1), ignore_index: IgnoreIndex);
+            : F.cross_entropy(predictionLogits.reshape(-1, Config.VocabSize).to(ScalarType.Float32), labels.reshape(-1), ignore_index: IgnoreIndex);
         var nspLoss = inputs.NextSentenceLabel is null ? null
-            : F.cross_entropy(seqRelationshipLogits.reshape(-1, 2), inputs.NextSentenceLabel.reshape(-1));
+            : F.cross_entropy(seqRelationshipLogits.reshape(-1, 2).to(ScalarType.Float32), inputs.NextSentenceLabel.reshape(-1));
         var loss = mlmLoss is null ? nspLoss : nspLoss is null ? mlmLoss : mlmLoss + nspLoss;
         return new BertPreTrainingOutput(predictionLogits, seqRelationshipLogits, predictionLabels, mlmLoss, nspLoss, loss);
     }

@@ -21,14 +21,18 @@ public sealed class DynamicLossScaler(double initialScale = 65536, double growth
     /// <summary>Steps skipped for overflow since construction.</summary>
     public int SkippedSteps { get; private set; }
 
+    /// <summary>What a checkpoint keeps of the scaler, so a resumed run scales, skips and grows as the uninterrupted one would.</summary>
+    public LossScalerState State => new(Scale, CleanSteps, SkippedSteps);
+
     /// <summary>The scaler where a checkpoint left it.</summary>
-    public static DynamicLossScaler Resume(double scale, int cleanSteps) => new(scale) { CleanSteps = cleanSteps };
+    public static DynamicLossScaler Resume(LossScalerState state) => new(state.Scale) { CleanSteps = state.CleanSteps, SkippedSteps = state.SkippedSteps };
 
     public Tensor ScaleLoss(Tensor loss) => loss * Scale;
 
     /// <summary>
     /// Divides the gradients by the scale in place and updates the scale; returns true when they are all finite and
     /// the optimizer should step, false when the step must be skipped (the caller still zeroes the gradients).
+    /// One flat gradient buffer (<see cref="FlatAdamW.Gradients"/>) makes the check a single reduction.
     /// </summary>
     public bool UnscaleAndUpdate(IReadOnlyList<Tensor> gradients)
     {

@@ -50,6 +50,9 @@ public sealed class FlatAdamW : IDisposable
 
     public double LearningRate { get; set; }
 
+    /// <summary>Every parameter's gradient as one flat fp32 buffer, for whole-model checks such as the loss scaler's.</summary>
+    public Tensor Gradients => _grads;
+
     /// <summary>Optimizer steps taken; one count for all parameters, since they always step together.</summary>
     public long Step { get; private set; }
 

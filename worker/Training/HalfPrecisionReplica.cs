@@ -9,8 +9,7 @@ namespace BertServerless.Worker.Training;
 /// Mixed precision without autocast (TorchSharp 0.107 has none): forward and backward on a bf16 or fp16 copy of the
 /// model, the fp32 master keeping the weights the optimizer updates. For fp16 the loss is scaled
 /// (<see cref="DynamicLossScaler"/>) and the pushed gradients are still scaled; the scaler divides them on the master,
-/// in fp32, where they cannot overflow. The trainer uses it for bf16 today; fp16 waits for the trainer to take a
-/// <see cref="PrecisionChoice"/>.
+/// in fp32, where they cannot overflow. The <see cref="Trainer"/> uses it whenever its <see cref="PrecisionChoice"/> is bf16 or fp16.
 /// </summary>
 public sealed class HalfPrecisionReplica : IDisposable
 {

@@ -12,7 +12,9 @@ namespace BertServerless.Worker.Training;
 /// The pre-training loop, read top to bottom like nanoGPT's <c>train.py</c>: set LR, reseed dropout, micro-steps with
 /// gradient accumulation, clip, step, zero grad, log, checkpoint, stop. <see cref="Step"/> is one optimizer step on
 /// its own, for the loop and the benchmark alike. Each step runs in its own dispose scope so its tensors die with it,
-/// and the device is only waited for at log intervals.
+/// and the device is only waited for at log intervals (and, in fp16, once a step for the loss scaler's overflow check).
+/// In bf16 or fp16 (<see cref="PrecisionPolicy"/>) forward and backward run on a <see cref="HalfPrecisionReplica"/>
+/// while the optimizer updates the fp32 master.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -23,6 +25,7 @@ public sealed class Trainer : IDisposable
     private readonly IReadOnlyList<(string Name, Parameter Param)> _parameters;
     private readonly FlatAdamW _optimizer;
     private readonly HalfPrecisionReplica? _replica;
+    private DynamicLossScaler? _scaler; // fp16 only; replaced by the checkpoint's on resume
     private readonly PretrainingTotals _totals;
     private readonly Tensor _gradNormSum;
 
@@ -38,15 +41,22 @@ public sealed class Trainer : IDisposable
         _recipe = recipe;
         _logEvery = hardware.LogEvery;
         _device = model.parameters().First().device;
-        if (hardware.Bf16 && _device.type != DeviceType.CUDA)
-            throw new ArgumentException("bf16 training needs a CUDA device; on CPU train in fp32.");
+        Precision = PrecisionPolicy.For(recipe.Precision, _device);
+        if (_device.type == DeviceType.CUDA) Precision.ApplyMatmulSetting();
         model.train();
         _parameters = model.UniqueNamedParameters();
         _optimizer = new FlatAdamW(_parameters, recipe);
-        _replica = hardware.Bf16 ? new HalfPrecisionReplica(model, ScalarType.BFloat16) : null;
+        _replica = Precision.HalfType is { } half ? new HalfPrecisionReplica(model, half) : null;
+        _scaler = Precision.NeedsLossScaling ? new DynamicLossScaler() : null;
         _totals = new PretrainingTotals(_device);
         _gradNormSum = zeros(1, ScalarType.Float64, _device).DetachFromDisposeScope();
     }
+
+    /// <summary>The format this trainer computes in, as chosen from the recipe's precision and the model's device.</summary>
+    public PrecisionChoice Precision { get; }
+
+    /// <summary>The fp16 loss scaler's state; null when training without one.</summary>
+    public LossScalerState? LossScaler => _scaler?.State;
 
     public void Dispose()
     {
@@ -58,32 +68,45 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// One optimizer step at the optimizer's current learning rate: forward and backward each micro-batch (its loss
-    /// divided by their number, so the accumulated gradient is their mean), clip, step, zero grad. Metric sums and the
-    /// gradient norm stay on the device until <see cref="Train"/> reads them at a log interval. Call inside a dispose scope.
+    /// divided by their number, so the accumulated gradient is their mean), unscale (fp16), clip, step, zero grad.
+    /// Returns false when fp16 gradients overflowed and the step was skipped (the loss scale is halved instead).
+    /// Metric sums and the gradient norm stay on the device until <see cref="Train"/> reads them at a log interval.
+    /// <paramref name="phases"/>, when given, is told where each phase ends (the benchmark's breakdown). Call inside a dispose scope.
     /// </summary>
-    public void Step(IReadOnlyList<Batch> microBatches)
+    public bool Step(IReadOnlyList<Batch> microBatches, StepPhaseClock? phases = null)
     {
         var forward = _replica?.Model ?? _model;
         foreach (var batch in microBatches)
         {
             var inputs = batch.ToInputs(_device);
+            phases?.End(StepPhase.Data);
             var output = forward.call(inputs);
-            (output.Loss! / microBatches.Count).backward();
+            var loss = output.Loss! / microBatches.Count;
+            phases?.End(StepPhase.Forward);
+            (_scaler?.ScaleLoss(loss) ?? loss).backward();
             _totals.Add(output, inputs.Labels!, inputs.NextSentenceLabel!,
                 mlmLossSum: output.MlmLoss!.detach() * batch.PredictedTokens,
                 nspLossSum: output.NspLoss!.detach() * batch.Size);
+            phases?.End(StepPhase.Backward);
         }
         _replica?.PushGradients();
 
-        // clip
-        _gradNormSum.add_(_optimizer.ClipGradNorm(_recipe.MaxGradNorm));
+        // unscale: fp16 gradients that overflowed skip the step, as PyTorch's GradScaler does
+        var stepping = _scaler?.UnscaleAndUpdate([_optimizer.Gradients]) ?? true;
+        if (stepping)
+        {
+            // clip
+            _gradNormSum.add_(_optimizer.ClipGradNorm(_recipe.MaxGradNorm));
 
-        // step
-        _optimizer.StepOnce();
-        _replica?.PullWeights();
+            // step
+            _optimizer.StepOnce();
+            _replica?.PullWeights();
+        }
 
         // zero grad
         _optimizer.ZeroGrad();
+        phases?.End(StepPhase.Optimizer);
+        return stepping;
     }
 
     /// <summary>
@@ -100,6 +123,7 @@ public sealed class Trainer : IDisposable
         var state = resumeFrom is null
             ? new TrainerState { TotalSteps = _recipe.MaxSteps ?? stepsPerEpoch * _recipe.Epochs, Recipe = _recipe, TrainSequences = data.Count }
             : TrainingCheckpoint.Resume(resumeFrom, _optimizer);
+        if (_scaler is not null && state.LossScaler is { } savedScaler) _scaler = DynamicLossScaler.Resume(savedScaler);
         if (state.TrainSequences != data.Count)
             throw new InvalidOperationException($"The checkpoint was trained on {state.TrainSequences} sequences, these shards hold {data.Count}: resume on the same shards.");
         var schedule = LearningRateSchedule.WithWarmupRatio(_recipe.LearningRate, _recipe.WarmupRatio, state.TotalSteps);
@@ -123,6 +147,7 @@ public sealed class Trainer : IDisposable
             // micro-steps, clip, step, zero grad
             var microBatches = NextMicroBatches(batches, state).Select(indices => data.Collate(indices, _model.Config.PadTokenId)).ToArray();
             Step(microBatches);
+            state.LossScaler = LossScaler;
             meter.Tokens += microBatches.Sum(b => b.RealTokens);
             state.GlobalStep++;
 

@@ -22,6 +22,8 @@ public sealed class TrainerState
     /// <summary>The recipe the run started with; a resumed run keeps it, so its data order and schedule match.</summary>
     [JsonRequired] public TrainingRecipe Recipe { get; set; } = new();
     public List<TrainingMetrics> LossHistory { get; set; } = [];
+    /// <summary>The fp16 loss scaler where the run left it; null when the run trains without one.</summary>
+    public LossScalerState? LossScaler { get; set; }
 
     public void Save(string directory) => DocumentJson.Write(Path.Combine(directory, CheckpointLayout.TrainerStateFile), this);
 

@@ -12,9 +12,6 @@ public sealed class TrainingHardware
     /// <summary><c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; set; } = "auto";
 
-    /// <summary>Forward and backward on a bfloat16 copy of the model while fp32 master weights take the optimizer step. CUDA only, worth it on Ampere or newer.</summary>
-    public bool Bf16 { get; set; }
-
     /// <summary>CPU threads for libtorch; 0 leaves its default (one per core).</summary>
     public int Threads { get; set; }
 
@@ -28,7 +25,7 @@ public sealed class TrainingHardware
         if (LogEvery < 1) throw new ArgumentException($"LogEvery must be at least 1 (got {LogEvery}).");
     }
 
-    /// <summary>Sets libtorch's thread count and returns the device to train on (whether bf16 can run there is the <see cref="Trainer"/>'s check).</summary>
+    /// <summary>Sets libtorch's thread count and returns the device to train on (which precision runs there is the <see cref="Trainer"/>'s choice).</summary>
     public Device Prepare()
     {
         Validate();

@@ -50,9 +50,13 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
 
         var before = eval is null ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize, cancellationToken);
         TrainingOutcome outcome;
+        PrecisionChoice precision;
         var clock = Stopwatch.StartNew();
         using (var trainer = new Trainer(model, recipe, Hardware))
+        {
+            precision = trainer.Precision;
             outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+        }
         var trainingTime = clock.Elapsed;
         var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize);
 
@@ -60,13 +64,12 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         evaluation.Save(Path.Combine(OutputDirectory, CheckpointLayout.EvalFile));
         if (!outcome.Cancelled)
             ModelCard.Save(outcome.Checkpoint, new ModelCardFacts(recipe, model.Config, train.Metadata, outcome.State.GlobalStep,
-                trainingTime, ResumeFrom is not null, Describe(device), evaluation));
+                trainingTime, ResumeFrom is not null, Describe(device, precision), evaluation));
         return new TrainingRun(outcome, evaluation);
     }
 
-    private string Describe(Device device) => device.type == DeviceType.CPU
-        ? $"CPU ({get_num_threads()} threads)"
-        : $"{device}{(Hardware.Bf16 ? " in bf16" : "")}";
+    private static string Describe(Device device, PrecisionChoice precision)
+        => (device.type == DeviceType.CPU ? $"CPU ({get_num_threads()} threads)" : device.ToString()) + $" in {precision}";
 
     private BertForPreTraining LoadModel(string? baseModel, int vocabSize, TrainingRecipe recipe)
     {

@@ -71,12 +71,12 @@ public class DynamicLossScalerTests
     [Fact]
     public void Resume_savedScaleAndCount_growsWhenTheOriginalWould()
     {
-        var scaler = DynamicLossScaler.Resume(scale: 256, cleanSteps: 1999);
+        var scaler = DynamicLossScaler.Resume(new LossScalerState(Scale: 256, CleanSteps: 1999, SkippedSteps: 3));
         using var gradient = ones(1);
 
         scaler.UnscaleAndUpdate([gradient]);
 
-        Assert.Equal(512, scaler.Scale);
+        Assert.Equal(new LossScalerState(512, 0, 3), scaler.State);
     }
 
     [Fact]

@@ -9,45 +9,65 @@ namespace BertServerless.Worker.Tests.Training;
 public class PrecisionPolicyTests
 {
     [Theory]
-    [InlineData("8.0", Precision.Bf16, true)] // A100
-    [InlineData("9.0", Precision.Bf16, true)] // H100
-    [InlineData("7.5", Precision.Fp16, false)] // T4
-    [InlineData("7.0", Precision.Fp16, false)] // V100
-    public void Choose_autoOnGpu_picksByComputeCapability(string capability, Precision expected, bool tf32)
+    [InlineData("8.0", TrainingPrecision.Bf16, true)] // A100
+    [InlineData("9.0", TrainingPrecision.Bf16, true)] // H100
+    [InlineData("7.5", TrainingPrecision.Fp16, false)] // T4
+    [InlineData("7.0", TrainingPrecision.Fp16, false)] // V100
+    public void Choose_autoOnGpu_picksByComputeCapability(string capability, TrainingPrecision expected, bool tf32)
     {
-        var choice = PrecisionPolicy.Choose("auto", DeviceType.CUDA, Version.Parse(capability));
+        var choice = PrecisionPolicy.Choose(TrainingPrecision.Auto, DeviceType.CUDA, Version.Parse(capability));
         Assert.Equal(new PrecisionChoice(expected, tf32), choice);
-        Assert.Equal(expected == Precision.Fp16, choice.NeedsLossScaling);
+        Assert.Equal(expected == TrainingPrecision.Fp16, choice.NeedsLossScaling);
     }
 
     [Fact]
     public void Choose_autoOnCpu_isFp32WithoutTf32()
-        => Assert.Equal(new PrecisionChoice(Precision.Fp32, false), PrecisionPolicy.Choose("auto", DeviceType.CPU, null));
+        => Assert.Equal(new PrecisionChoice(TrainingPrecision.Fp32, false), PrecisionPolicy.Choose(TrainingPrecision.Auto, DeviceType.CPU, null));
 
     [Theory]
-    [InlineData("fp32", "8.6", Precision.Fp32, true)]
-    [InlineData("FP32", "7.5", Precision.Fp32, false)]
-    [InlineData("fp16", "8.0", Precision.Fp16, true)]
-    [InlineData("bf16", "8.9", Precision.Bf16, true)]
-    public void Choose_explicitSetting_isHonoured(string setting, string capability, Precision expected, bool tf32)
-        => Assert.Equal(new PrecisionChoice(expected, tf32), PrecisionPolicy.Choose(setting, DeviceType.CUDA, Version.Parse(capability)));
+    [InlineData(TrainingPrecision.Fp32, "8.6", true)]
+    [InlineData(TrainingPrecision.Fp32, "7.5", false)]
+    [InlineData(TrainingPrecision.Fp16, "8.0", true)]
+    [InlineData(TrainingPrecision.Bf16, "8.9", true)]
+    public void Choose_explicitSetting_isHonoured(TrainingPrecision setting, string capability, bool tf32)
+        => Assert.Equal(new PrecisionChoice(setting, tf32), PrecisionPolicy.Choose(setting, DeviceType.CUDA, Version.Parse(capability)));
 
     [Fact]
     public void Choose_bf16BeforeAmpere_explainsAndSuggestsFp16()
     {
-        var error = Assert.Throws<ArgumentException>(() => PrecisionPolicy.Choose("bf16", DeviceType.CUDA, new Version(7, 5)));
-        Assert.Contains("use fp16", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => PrecisionPolicy.Choose(TrainingPrecision.Bf16, DeviceType.CUDA, new Version(7, 5)));
+        Assert.Contains("use precision=fp16", error.Message);
     }
 
     [Theory]
-    [InlineData("bf16")]
-    [InlineData("fp16")]
-    public void Choose_halfPrecisionOnCpu_throws(string setting)
-        => Assert.Throws<ArgumentException>(() => PrecisionPolicy.Choose(setting, DeviceType.CPU, null));
+    [InlineData(TrainingPrecision.Bf16, ScalarType.BFloat16)]
+    [InlineData(TrainingPrecision.Fp16, ScalarType.Float16)]
+    public void Choose_halfPrecisionOnCpu_whenAskedFor_isHonouredWithoutTf32(TrainingPrecision setting, ScalarType dtype)
+    {
+        var choice = PrecisionPolicy.Choose(setting, DeviceType.CPU, null);
+        Assert.Equal(new PrecisionChoice(setting, false), choice);
+        Assert.Equal(dtype, choice.HalfType);
+    }
 
     [Fact]
-    public void Choose_unknownSetting_namesTheChoices()
-        => Assert.Contains("auto, fp32, bf16, fp16", Assert.Throws<ArgumentException>(() => PrecisionPolicy.Choose("fp8", DeviceType.CUDA, new Version(9, 0))).Message);
+    public void Choose_gpuWithUnknownCapability_throws()
+        => Assert.Contains("compute capability is unknown", Assert.Throws<ArgumentException>(() => PrecisionPolicy.Choose(TrainingPrecision.Auto, DeviceType.CUDA, null)).Message);
+
+    [Theory]
+    [InlineData("fp16", TrainingPrecision.Fp16)]
+    [InlineData("BF16", TrainingPrecision.Bf16)]
+    [InlineData("auto", TrainingPrecision.Auto)]
+    public void Recipe_precisionKnob_parsesAsStatusJsonWritesIt(string value, TrainingPrecision expected)
+    {
+        var recipe = new TrainingRecipe();
+        Assert.True(BertServerless.Shared.Knobs.TrySet(recipe, "precision", value));
+        Assert.Equal(expected, recipe.Precision);
+        Assert.Equal(value.ToLowerInvariant(), BertServerless.Shared.Knobs.Format(recipe.Precision));
+    }
+
+    [Fact]
+    public void Recipe_unknownPrecision_namesTheChoices()
+        => Assert.Contains("one of auto, fp32, bf16, fp16", Assert.Throws<ArgumentException>(() => BertServerless.Shared.Knobs.TrySet(new TrainingRecipe(), "precision", "fp8")).Message);
 
     [Theory]
     [InlineData("8.6\n", "8.6")]
@@ -61,7 +81,7 @@ public class PrecisionPolicyTests
     [CudaFact]
     public void Choose_thisGpu_trainsAStepInTheChosenPrecision()
     {
-        var choice = PrecisionPolicy.Choose("auto", DeviceType.CUDA, CudaComputeCapability.Query());
+        var choice = PrecisionPolicy.Choose(TrainingPrecision.Auto, DeviceType.CUDA, CudaComputeCapability.Query());
         choice.ApplyMatmulSetting();
         manual_seed(3);
         using var master = new BertForPreTraining(BertConfig.Preset("tiny", SyntheticShards.VocabSize));
@@ -69,7 +89,7 @@ public class PrecisionPolicyTests
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(8, seed: 6))]);
         var inputs = data.Collate([.. Enumerable.Range(0, 8)], padId: 0).ToInputs(CUDA);
         using var optimizer = new FlatAdamW(master.UniqueNamedParameters(), new TrainingRecipe());
-        using var replica = new HalfPrecisionReplica(master, choice.Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float16);
+        using var replica = new HalfPrecisionReplica(master, choice.HalfType!.Value);
         var scaler = new DynamicLossScaler();
         using var before = master.UniqueNamedParameters()[0].Param.clone();
 

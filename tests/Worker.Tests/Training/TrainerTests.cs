@@ -170,6 +170,70 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_in_bf16_on_cpu_steps_the_fp32_master_with_finite_losses()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
+        var model = TinyModel(seed: 1);
+        var recipe = Recipe(maxSteps: 3);
+        recipe.Precision = TrainingPrecision.Bf16;
+
+        var outcome = Train(model, data, recipe, Path.Combine(_directory, "bf16"), _vocab);
+
+        Assert.Equal(3, outcome.State.LossHistory.Count);
+        Assert.All(outcome.State.LossHistory, m => Assert.True(double.IsFinite(m.Loss) && double.IsFinite(m.GradNorm) && m.GradNorm > 0, $"step {m.Step}: loss {m.Loss}, grad norm {m.GradNorm}"));
+        Assert.All(model.UniqueNamedParameters(), p => Assert.Equal(ScalarType.Float32, p.Param.dtype));
+        Assert.NotEqual(Weights(TinyModel(seed: 1)), Weights(model));
+        Assert.Null(outcome.State.LossScaler); // bf16 has fp32's range: no loss scaling
+    }
+
+    [Fact]
+    public void Train_in_fp16_checkpoints_the_loss_scaler_and_resumes_exactly()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
+        var uninterrupted = TinyModel(seed: 1);
+        var recipe = Recipe(maxSteps: 4);
+        recipe.Precision = TrainingPrecision.Fp16;
+        recipe.SaveEvery = 2;
+        var full = Train(uninterrupted, data, recipe, Path.Combine(_directory, "fp16"), _vocab);
+
+        var checkpoint = Path.Combine(_directory, "fp16", CheckpointLayout.StepFolder(2));
+        var saved = TrainerState.Load(checkpoint).LossScaler;
+        Assert.NotNull(saved);
+        Assert.Equal(2, saved.CleanSteps + saved.SkippedSteps); // each of the 2 steps either stepped or was skipped
+        Assert.Equal(65536 / Math.Pow(2, saved.SkippedSteps), saved.Scale);
+        var resumed = HfCheckpoint.Load(checkpoint);
+        var outcome = Train(resumed, data, TrainerState.Load(checkpoint).Recipe, Path.Combine(_directory, "fp16-resumed"), _vocab, resumeFrom: checkpoint);
+
+        Assert.Equal(full.State.LossScaler, outcome.State.LossScaler);
+        Assert.Equal(Weights(uninterrupted), Weights(resumed));
+        Assert.All(full.State.LossHistory, m => Assert.True(double.IsFinite(m.Loss), $"step {m.Step}: loss {m.Loss}"));
+    }
+
+    [Fact]
+    public void Train_in_fp16_skips_steps_whose_gradients_overflow_and_halves_the_scale()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3))]);
+        var recipe = Recipe(maxSteps: 4);
+        recipe.Precision = TrainingPrecision.Fp16;
+        recipe.SaveEvery = 2;
+        Train(TinyModel(seed: 1), data, recipe, Path.Combine(_directory, "overflow"), _vocab);
+        // A scale no fp16 gradient survives: every resumed step must overflow, be skipped and halve it.
+        var checkpoint = Path.Combine(_directory, "overflow", CheckpointLayout.StepFolder(2));
+        var state = TrainerState.Load(checkpoint);
+        var before = state.LossScaler!;
+        state.LossScaler = before with { Scale = 1e30 };
+        state.Save(checkpoint);
+        var resumed = HfCheckpoint.Load(checkpoint);
+        var weightsAtCheckpoint = Weights(resumed);
+
+        var outcome = Train(resumed, data, state.Recipe, Path.Combine(_directory, "overflow-resumed"), _vocab, resumeFrom: checkpoint);
+
+        Assert.Equal(4, outcome.State.GlobalStep); // skipped steps still count: the data and the LR schedule move on
+        Assert.Equal(new LossScalerState(1e30 / 4, 0, before.SkippedSteps + 2), outcome.State.LossScaler);
+        Assert.Equal(weightsAtCheckpoint, Weights(resumed));
+    }
+
+    [Fact]
     public void CheckpointLayout_WriteFolder_failing_midway_leaves_no_folder_under_the_final_name()
     {
         var target = Path.Combine(_directory, "crash", CheckpointLayout.StepFolder(7));
