@@ -1,5 +1,6 @@
 using BertServerless.Shared.Shards;
 using BertServerless.Worker.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BertServerless.Worker.Training;
@@ -11,12 +12,26 @@ public static class BatchTensors
     {
         long[] shape = [batch.Size, batch.Length];
         return new BertInputs(
-            tensor(batch.InputIds, shape, device: device),
-            tensor(batch.TokenTypeIds, shape, device: device),
-            tensor(batch.AttentionMask, shape, device: device),
-            tensor(batch.Labels, shape, device: device),
-            tensor(batch.NextSentenceLabel, [batch.Size], device: device),
-            tensor(PredictedPositions(batch), device: device));
+            OnDevice(batch.InputIds, shape, device),
+            OnDevice(batch.TokenTypeIds, shape, device),
+            OnDevice(batch.AttentionMask, shape, device),
+            OnDevice(batch.Labels, shape, device),
+            OnDevice(batch.NextSentenceLabel, [batch.Size], device),
+            OnDevice(PredictedPositions(batch), [batch.PredictedTokens], device));
+    }
+
+    /// <summary>
+    /// On CUDA through pinned (page-locked) host memory with a non-blocking copy, so the host queues the copy and goes
+    /// on rather than waiting for it (a copy from pageable memory is staged and synchronous). The pinned buffer comes
+    /// from libtorch's caching host allocator, which reuses it only once the copy that reads it has finished, so it
+    /// may be disposed here at once.
+    /// </summary>
+    private static Tensor OnDevice(long[] values, long[] shape, Device device)
+    {
+        if (device.type != DeviceType.CUDA) return tensor(values, shape, device: device);
+        using var host = tensor(values, shape);
+        using var pinned = host.pin_memory();
+        return pinned.to(device, non_blocking: true);
     }
 
     private static long[] PredictedPositions(Batch batch)
