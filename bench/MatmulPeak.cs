@@ -5,17 +5,17 @@ using static TorchSharp.torch;
 namespace BertServerless.Bench;
 
 /// <summary>
-/// The FLOP/s to measure a training step against: the best of several large fp32 matmuls after a warm-up, at the
-/// thread count and on the device already configured. The best, not the mean, since a peak is what the hardware can
+/// The FLOP/s to measure a training step against: the best of several large matmuls after a warm-up, at the
+/// thread count, on the device and in the number format (fp32, or the bf16/fp16 a mixed-precision run computes in) given. The best, not the mean, since a peak is what the hardware can
 /// do when nothing else interferes; a one-shot 2048² product (the old reference) caught the BLAS cold and undershot.
 /// </summary>
 public static class MatmulPeak
 {
-    public static double Measure(Device device, int size = 2048, int warmups = 3, int trials = 7)
+    public static double Measure(Device device, int size = 2048, int warmups = 3, int trials = 7, ScalarType dtype = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
-        var a = randn(size, size, device: device);
-        var b = randn(size, size, device: device);
+        var a = randn(size, size, dtype, device: device);
+        var b = randn(size, size, dtype, device: device);
         for (var i = 0; i < warmups; i++) a.matmul(b).Dispose();
         var best = double.MaxValue;
         for (var i = 0; i < trials; i++)

@@ -13,7 +13,8 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big]");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench -- train [--steps 2000] [--measure-steps 10] [--batch-size 16] [--preset tiny] [--shards DIR] [--device auto] [--threads N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- train [--preset tiny,small,base] [--max-len 128,512] [--batch-size 16] [--measure-steps 10] [--precision auto|fp32|bf16|fp16]");
+    Console.Error.WriteLine("             [--recipes tutorial,ours,bucketed] [--reference auto|off] [--shards DIR | --book FILE] [--device auto] [--threads N] [--steps N (leak run)]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- unpad --shards DIR [--presets tiny,small,base] [--batch-size 16] [--batches 4] [--threads N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- optimizer [--presets small,base] [--steps 10] [--threads N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- peak [--sizes 1024,2048,4096] [--device auto] [--threads N]");

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using BertServerless.Shared;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Shards;
@@ -12,164 +14,252 @@ using static TorchSharp.torch;
 namespace BertServerless.Bench;
 
 /// <summary>
-/// Training throughput, printed rather than asserted. On one model and one set of sequences, in one process:
-/// (a) the tutorial's recipe (every sequence padded to 512, MLM logits at every position) against (b) ours (dynamic
-/// padding, masked-only logits), in real (non-pad) tokens per second; the FLOP/s a training step achieves against a
-/// large matmul's; and the resident set size over a long run of the real <see cref="Trainer"/>, to show no leak.
-/// Options: --steps N (leak run, default 2000), --measure-steps N (default 10), --batch-size N (16),
-/// --preset NAME (tiny), --shards DIR (default: --book, samples/meditations.txt, prepared with max_len 512), --device, --threads.
+/// Training throughput, printed rather than asserted. For each --preset and --max-len, on one model and one sample of
+/// sequences, in one process: (a) the tutorial's recipe (every sequence padded to max_len, MLM logits at every
+/// position), (b) ours (dynamic padding, masked-only logits, unpadded encoder, flat AdamW) and (c) ours with length
+/// bucketing, in real (non-pad) tokens per second; (b)'s time per step split into phases; model FLOP utilisation
+/// against the measured matmul peak (<see cref="MatmulPeak"/>, same device, threads and number format); the peak RSS
+/// (and, on CUDA, the GPU memory in use) of each configuration; and, when Debian's python3-torch is installed, the
+/// plain-PyTorch reference (bench/torch-reference) on the same shards and batches, with the ratio.
+/// Options: --preset tiny[,small,base], --max-len 512[,128], --batch-size 16, --measure-steps 10, --precision auto,
+/// --recipes tutorial,ours,bucketed, --reference auto|off, --shards DIR (instead of preparing --book, default
+/// samples/meditations.txt, at each max_len), --device auto, --threads N, --steps N (a leak run of the real
+/// <see cref="Trainer"/> over N steps, printing RSS as it goes; default 0, none).
 /// </summary>
 public static class TrainingBenchmark
 {
-    private const int TutorialLength = 512;
+    private const string PythonTorch = "/usr/bin/python3";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] arguments)
     {
-        var settings = Settings.Parse(args);
-        if (settings.Threads > 0) set_num_threads(settings.Threads);
-        var device = TrainingDevice.Resolve(settings.Device);
-        var data = ShardDataset.Load(settings.Shards ?? await PrepareBookAsync(settings.Book));
-        var config = BertConfig.Preset(settings.Preset, data.Metadata.TryGetValue(ShardFormat.Meta.VocabSize, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : 30522);
-        Console.WriteLine($"device {device.type}, threads {get_num_threads()}, preset {settings.Preset} (vocab {config.VocabSize}), batch {settings.BatchSize}, {data.Count} sequences");
+        var args = new BenchArgs(arguments);
+        if (args.Number("--threads", 0) is > 0 and var threads) set_num_threads(threads);
+        var device = TrainingDevice.Resolve(args.Text("--device", "auto"));
+        var recipe = new TrainingRecipe { BatchSize = args.Number("--batch-size", 16), SaveEvery = 0 };
+        Knobs.TrySet(recipe, "precision", args.Text("--precision", "auto"));
+        var precision = PrecisionPolicy.For(recipe.Precision, device);
+        if (device.type == DeviceType.CUDA) precision.ApplyMatmulSetting();
+        var recipes = args.List("--recipes", "tutorial,ours,bucketed").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var measureSteps = args.Number("--measure-steps", 10);
 
-        var matmul = MatmulFlops(device);
-        Console.WriteLine($"matmul 2048x2048 fp32: {matmul / 1e9:F1} GFLOP/s");
+        // The peak in the format the model computes in: fp32 (with TF32 where the choice allows it), bf16 or fp16.
+        var peakSize = device.type == DeviceType.CUDA ? 8192 : 2048;
+        var peak = MatmulPeak.Measure(device, peakSize, dtype: precision.HalfType ?? ScalarType.Float32);
+        Console.WriteLine($"device {Describe(device)}, threads {get_num_threads()}, precision {precision}, batch {recipe.BatchSize}, {measureSteps} timed steps after a warm-up pass");
+        Console.WriteLine($"matmul peak {peakSize}x{peakSize} {precision.HalfType?.ToString() ?? "fp32"}: best of 7 after warm-up {peak / 1e9:F1} GFLOP/s");
 
-        // The same sequences in every recipe: a seeded sample of the book, batched in book order or by length.
-        var indices = Enumerable.Range(0, data.Count).ToArray();
-        new Random(1).Shuffle(indices);
-        var chosen = indices[..Math.Min(data.Count, settings.BatchSize * settings.MeasureSteps)];
-        var inOrder = chosen.Chunk(settings.BatchSize).ToArray();
-        var byLength = chosen.OrderByDescending(data.Length).Chunk(settings.BatchSize).ToArray();
-
-        var recipes = new (string Name, StepFigures Figures)[]
+        foreach (var shards in await ShardSetsAsync(args))
         {
-            ("(a) tutorial: pad to 512, logits everywhere", MeasureSteps(config, data, inOrder, device, padTo: TutorialLength, maskedOnly: false)),
-            ("(b) ours: dynamic padding, masked-only logits", MeasureSteps(config, data, inOrder, device, padTo: null, maskedOnly: true)),
-            ("(c) ours + --length-bucketing", MeasureSteps(config, data, byLength, device, padTo: null, maskedOnly: true)),
-        };
-        foreach (var (name, m) in recipes)
-            Console.WriteLine($"{name}: {m.RealTokensPerSecond:F0} real tok/s, {m.StepSeconds * 1000:F0} ms/step, {m.Flops / m.StepSeconds / 1e9:F1} GFLOP/s achieved = {m.Flops / m.StepSeconds / matmul:P0} of matmul");
-        Console.WriteLine($"speed-up in real tokens/s over the tutorial: (b) {recipes[1].Figures.RealTokensPerSecond / recipes[0].Figures.RealTokensPerSecond:F1}x, (c) {recipes[2].Figures.RealTokensPerSecond / recipes[0].Figures.RealTokensPerSecond:F1}x (goal >= 10x)");
+            var data = ShardDataset.Load(shards);
+            var vocabSize = int.Parse(data.Metadata[ShardFormat.Meta.VocabSize], CultureInfo.InvariantCulture);
+            var maxLen = int.Parse(data.Metadata[ShardFormat.Meta.MaxLen], CultureInfo.InvariantCulture);
 
-        MeasureResidentSet(config, data, settings);
+            // The same sequences in every recipe: a seeded sample, batched in sampled order or by length.
+            var indices = Enumerable.Range(0, data.Count).ToArray();
+            new Random(1).Shuffle(indices);
+            var chosen = indices[..Math.Min(data.Count, recipe.BatchSize * measureSteps)];
+            var inOrder = chosen.Chunk(recipe.BatchSize).ToArray();
+            var byLength = chosen.OrderByDescending(data.Length).Chunk(recipe.BatchSize).ToArray();
+            var paddedShare = 1 - (double)inOrder.Sum(b => b.Sum(data.Length)) / inOrder.Sum(b => b.Length * b.Max(data.Length));
+            Console.WriteLine($"max_len {maxLen}: {data.Count} sequences in {shards}; sampled batches: mean real length {chosen.Average(data.Length):F0}, dynamic padding {paddedShare:P0} of positions");
+
+            foreach (var preset in args.List("--preset", "tiny"))
+            {
+                var config = BertConfig.Preset(preset, vocabSize);
+                ResidentSet.ResetPeak();
+                var results = new List<(string Name, StepFigures Figures)>();
+                if (recipes.Contains("tutorial"))
+                    results.Add(("(a) tutorial: pad to max_len, logits everywhere", MeasureSteps(config, data, inOrder, device, recipe, padTo: maxLen, maskedOnly: false)));
+                StepFigures? ours = null;
+                if (recipes.Contains("ours"))
+                    results.Add(("(b) ours: dynamic padding, masked-only logits, unpadded", ours = MeasureSteps(config, data, inOrder, device, recipe, padTo: null, maskedOnly: true)));
+                if (recipes.Contains("bucketed"))
+                    results.Add(("(c) ours + --length-bucketing", MeasureSteps(config, data, byLength, device, recipe, padTo: null, maskedOnly: true)));
+
+                Console.WriteLine($"  {preset} @ {maxLen} ({config.NumHiddenLayers} layers, hidden {config.HiddenSize}):");
+                foreach (var (name, m) in results)
+                    Console.WriteLine($"    {name}: {m.RealTokensPerSecond:F0} real tok/s, {m.StepSeconds * 1000:F0} ms/step, model FLOP utilisation {m.UsefulFlops / m.StepSeconds / 1e9:F1} GFLOP/s = {m.UsefulFlops / m.StepSeconds / peak:P0} of peak");
+                if (ours is not null) Console.WriteLine($"    (b) per step: {ours.Phases}");
+                if (results.Count > 1 && recipes.Contains("tutorial"))
+                    Console.WriteLine("    speed-up over the tutorial: " + string.Join(", ", results.Skip(1).Select(r => $"{r.Name[..3]} {r.Figures.RealTokensPerSecond / results[0].Figures.RealTokensPerSecond:F1}x")));
+                Console.WriteLine($"    peak RSS {ResidentSet.PeakMegabytes():F0} MB" + (device.type == DeviceType.CUDA ? $", GPU memory in use {GpuMemory.UsedMegabytes()} MB (nvidia-smi: the caching allocator's reserve, CUDA context included)" : ""));
+
+                if (ours is not null && args.Text("--reference", "auto") != "off")
+                    RunReference(shards, preset, inOrder, recipe.BatchSize, device, ours.RealTokensPerSecond);
+            }
+        }
+
+        if (args.Number("--steps", 0) is > 0 and var leakSteps)
+            MeasureResidentSet(args, (await ShardSetsAsync(args))[0], recipe, device, leakSteps);
         return 0;
     }
 
-    private sealed record Settings(int Steps, int MeasureSteps, int BatchSize, string Preset, string? Shards, string Book, string Device, int Threads)
+    private static string Describe(Device device) => device.type == DeviceType.CUDA ? $"{device} ({GpuMemory.Name()})" : "cpu";
+
+    /// <summary>(b)'s time per step by phase, in ms and share of the step.</summary>
+    private sealed record PhaseTimes(double Data, double Forward, double Backward, double Optimizer, double Other)
     {
-        public static Settings Parse(string[] args)
+        public override string ToString()
         {
-            string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-            int Number(string name, int fallback) => Value(name) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
-            return new Settings(Number("--steps", 2000), Number("--measure-steps", 10), Number("--batch-size", 16),
-                Value("--preset") ?? "tiny", Value("--shards"),
-                Value("--book") ?? RepoPaths.Sample("meditations.txt"), Value("--device") ?? "auto", Number("--threads", 0));
+            var total = Data + Forward + Backward + Optimizer + Other;
+            string Part(string name, double seconds) => $"{name} {seconds * 1000:F1} ms ({seconds / total:P0})";
+            return string.Join(", ", Part("data/collate", Data), Part("forward", Forward), Part("backward", Backward), Part("optimizer", Optimizer), Part("other", Other));
         }
     }
 
-    private sealed record StepFigures(double StepSeconds, double RealTokensPerSecond, double Flops);
+    private sealed record StepFigures(double StepSeconds, double RealTokensPerSecond, double UsefulFlops, PhaseTimes Phases);
 
-    /// <summary>The book prepared as the tutorial would (max_len 512, so both recipes train on the same sequences) into a temp folder.</summary>
-    private static async Task<string> PrepareBookAsync(string book)
+    /// <summary>--shards DIR, or the book prepared at each --max-len.</summary>
+    private static async Task<string[]> ShardSetsAsync(BenchArgs args)
     {
-        var directory = Directory.CreateTempSubdirectory("bertsl-bench-shards-").FullName;
+        if (args.Value("--shards") is { } given) return [given];
+        var book = args.Text("--book", RepoPaths.Sample("meditations.txt"));
+        var sets = new List<string>();
+        foreach (var maxLen in args.List("--max-len", "512").Select(int.Parse)) sets.Add(await PrepareBookAsync(book, maxLen));
+        return [.. sets];
+    }
+
+    /// <summary>The book prepared at <paramref name="maxLen"/> (prep's defaults otherwise) into a temp folder.</summary>
+    private static async Task<string> PrepareBookAsync(string book, int maxLen)
+    {
+        var directory = Directory.CreateTempSubdirectory($"bertsl-bench-shards-{maxLen}-").FullName;
         await using var stream = File.OpenRead(book);
-        await new PrepPipeline(BertTokenization.Default, new PrepOptions { MaxLen = TutorialLength })
+        await new PrepPipeline(BertTokenization.Default, new PrepOptions { MaxLen = maxLen })
             .RunAsync(stream, Path.GetFileName(book), new DirectoryShardSink(directory));
         return directory;
     }
 
-    private static double MatmulFlops(Device device)
-    {
-        const int n = 2048, repeats = 10;
-        using var a = randn(n, n, device: device);
-        using var b = randn(n, n, device: device);
-        using (var warm = a.matmul(b)) warm.sum().item<float>();
-        var clock = Stopwatch.StartNew();
-        using var scope = NewDisposeScope();
-        var sum = zeros(1, device: device);
-        for (var i = 0; i < repeats; i++) sum.add_(a.matmul(b)[0, 0]);
-        sum.item<float>(); // waits for the device
-        return 2.0 * n * n * n * repeats / clock.Elapsed.TotalSeconds;
-    }
-
     /// <summary>
-    /// <see cref="Trainer.Step"/>, the loop's own step (forward, backward, clip, AdamW step, zero grad), on the same
-    /// batches in every recipe; FLOPs are counted over every computed position, padding included, since they are spent.
+    /// <see cref="Trainer.Step"/>, the loop's own step (data to the device, forward, backward, unscale, clip, AdamW,
+    /// zero grad), on the same batches in every recipe, collating each batch inside the timed step as the loop does.
+    /// libtorch prepares kernels per input shape, so every measured batch (or, padded to one length, one of them)
+    /// runs once untimed first. On the CPU the phases are timed in the same pass; on CUDA, where timing a phase means
+    /// waiting for the device, in a second pass, so the throughput figure has no such waits.
     /// </summary>
-    private static StepFigures MeasureSteps(BertConfig config, ShardDataset data, int[][] measured, Device device, int? padTo, bool maskedOnly)
+    private static StepFigures MeasureSteps(BertConfig config, ShardDataset data, int[][] measured, Device device, TrainingRecipe recipe, int? padTo, bool maskedOnly)
     {
         manual_seed(1);
         using var model = new BertForPreTraining(config) { MaskedOnlyLogits = maskedOnly };
         model.to(device);
-        using var trainer = new Trainer(model, new TrainingRecipe(), new TrainingHardware());
-        // libtorch's CPU kernels are prepared per input shape, so the first step at each new length is slow: warm up
-        // on every measured batch (dynamic lengths) or on one (all are 512 long), then time the same batches.
-        var warmup = padTo is null ? measured : measured[..1];
-
-        Stopwatch? clock = null;
-        long realTokens = 0;
-        double flops = 0;
-        foreach (var (indices, timed) in warmup.Select(b => (b, false)).Concat(measured.Select(b => (b, true))))
+        using var trainer = new Trainer(model, recipe, new TrainingHardware());
+        foreach (var indices in padTo is null ? measured : measured[..1])
         {
-            if (timed && clock is null)
-            {
-                if (device.type == DeviceType.CUDA) cuda.synchronize();
-                clock = Stopwatch.StartNew();
-            }
             using var scope = NewDisposeScope();
-            var batch = data.Collate(indices, config.PadTokenId, padTo);
-            trainer.Step([batch]);
-            if (!timed) continue;
-            realTokens += batch.RealTokens;
-            flops += StepFlops(config, batch, maskedOnly);
+            trainer.Step([data.Collate(indices, config.PadTokenId, padTo)]);
         }
-        using (var probe = model.parameters().First().sum()) probe.item<float>(); // waits for the device
-        var seconds = clock!.Elapsed.TotalSeconds;
-        return new StepFigures(seconds / measured.Length, realTokens / seconds, flops / measured.Length);
+
+        var onCuda = device.type == DeviceType.CUDA;
+        var phases = new StepPhaseClock(device);
+        var seconds = TimedPass(onCuda ? null : phases);
+        var phaseWall = onCuda ? TimedPass(phases) : seconds;
+
+        var batches = measured.Select(b => data.Collate(b, config.PadTokenId, padTo)).ToArray();
+        var realTokens = batches.Sum(b => b.RealTokens);
+        var steps = measured.Length;
+        var phaseSum = Enum.GetValues<StepPhase>().Sum(phases.Seconds);
+        var other = Math.Max(0, phaseWall - phaseSum);
+        return new StepFigures(seconds / steps, realTokens / seconds, batches.Average(b => UsefulFlops(config, b)),
+            new PhaseTimes(phases.Seconds(StepPhase.Data) / steps, phases.Seconds(StepPhase.Forward) / steps, phases.Seconds(StepPhase.Backward) / steps,
+                phases.Seconds(StepPhase.Optimizer) / steps, other / steps));
+
+        double TimedPass(StepPhaseClock? clock)
+        {
+            if (onCuda) cuda.synchronize();
+            var wall = Stopwatch.StartNew();
+            foreach (var indices in measured)
+            {
+                using var scope = NewDisposeScope();
+                clock?.Start();
+                trainer.Step([data.Collate(indices, config.PadTokenId, padTo)], clock);
+            }
+            using (var probe = model.parameters().First().sum()) probe.item<float>(); // waits for the device
+            return wall.Elapsed.TotalSeconds;
+        }
     }
 
     /// <summary>
-    /// Matmul FLOPs of one training step (backward counted as twice the forward): per position and layer, QKV and
-    /// output projections 8H², feed-forward 4·H·I, attention scores and mix 4·T·H; the MLM head, 2H² + 2HV for each
-    /// position it runs on (predicted ones, or all); the pooler and NSP head are negligible.
+    /// The matmul FLOPs training on this batch needs (backward counted as twice the forward), whatever the recipe
+    /// spends: per real token and layer, the Q/K/V/output projections 8H² and the feed-forward 4·H·I; attention
+    /// scores and mix 4·H·n per token of a sequence of n real tokens; the MLM head, 2H² + 2HV per masked position.
+    /// Padding, and logits at unmasked positions, are work the tutorial's recipe does but the model does not need;
+    /// the pooler and NSP head are negligible. Divided by time and the matmul peak: model FLOP utilisation.
     /// </summary>
-    private static double StepFlops(BertConfig c, Batch batch, bool maskedOnly)
+    private static double UsefulFlops(BertConfig c, Batch batch)
     {
-        double h = c.HiddenSize, positions = batch.PaddedTokens;
-        var encoder = positions * c.NumHiddenLayers * (8 * h * h + 4 * h * c.IntermediateSize + 4 * batch.Length * h);
-        var head = (maskedOnly ? batch.PredictedTokens : positions) * (2 * h * h + 2 * h * c.VocabSize);
+        double h = c.HiddenSize, layers = c.NumHiddenLayers, encoder = 0;
+        for (var row = 0; row < batch.Size; row++)
+        {
+            double n = batch.AttentionMask.AsSpan(row * batch.Length, batch.Length).Count(1L);
+            encoder += n * layers * (8 * h * h + 4 * h * c.IntermediateSize + 4 * h * n);
+        }
+        var head = batch.PredictedTokens * (2 * h * h + 2 * h * c.VocabSize);
         return 3 * (encoder + head);
     }
 
-    /// <summary>Runs the real trainer for many steps and prints the resident set size as it goes: flat after warm-up means no leak.</summary>
-    private static void MeasureResidentSet(BertConfig config, ShardDataset data, Settings settings)
+    /// <summary>
+    /// bench/torch-reference/train_reference.py on the same shards and batches (warm-up pass included), at the same
+    /// thread count, when Debian's python3-torch is installed; prints its real tokens/s and ours over it.
+    /// </summary>
+    private static void RunReference(string shards, string preset, int[][] batches, int batchSize, Device device, double ours)
     {
+        if (device.type != DeviceType.CPU || !File.Exists(PythonTorch))
+        {
+            Console.WriteLine($"    PyTorch reference: skipped ({(device.type != DeviceType.CPU ? "it runs on the CPU only" : $"no {PythonTorch}")})");
+            return;
+        }
+        var batchFile = Path.Combine(Path.GetTempPath(), $"bertsl-bench-batches-{Guid.NewGuid()}.json");
+        File.WriteAllText(batchFile, JsonSerializer.Serialize(batches.Concat(batches)));
+        try
+        {
+            var start = new ProcessStartInfo(PythonTorch, [Path.Combine(RepoPaths.Root, "bench", "torch-reference", "train_reference.py"), "--shards", shards, "--preset", preset,
+                "--batch-size", batchSize.ToString(CultureInfo.InvariantCulture), "--threads", get_num_threads().ToString(CultureInfo.InvariantCulture),
+                "--batches", batchFile, "--warmup", batches.Length.ToString(CultureInfo.InvariantCulture)])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                Console.WriteLine($"    PyTorch reference: skipped ({stderr.Result.Trim().Split('\n')[^1]})");
+                return;
+            }
+            var line = output.Split('\n')[^1];
+            Console.WriteLine($"    PyTorch reference: {line}");
+            var figure = line.Split(',').Select(p => p.Trim()).First(p => p.EndsWith("real tok/s", StringComparison.Ordinal)).Split(' ')[0];
+            var reference = double.Parse(figure, CultureInfo.InvariantCulture);
+            Console.WriteLine($"    (b) over the PyTorch reference: {ours / reference:F2}x (goal for base @ 128 on 2 threads: >= 1.5x)");
+        }
+        finally
+        {
+            File.Delete(batchFile);
+        }
+    }
+
+    /// <summary>Runs the real trainer for many steps and prints the resident set size as it goes: flat after warm-up means no leak.</summary>
+    private static void MeasureResidentSet(BenchArgs args, string shards, TrainingRecipe recipe, Device device, int steps)
+    {
+        var preset = args.List("--preset", "tiny")[0];
+        var data = ShardDataset.Load(shards);
+        var maxLen = data.Metadata[ShardFormat.Meta.MaxLen];
+        var config = BertConfig.Preset(preset, int.Parse(data.Metadata[ShardFormat.Meta.VocabSize], CultureInfo.InvariantCulture));
         var output = Path.Combine(Path.GetTempPath(), "bertsl-bench-" + Guid.NewGuid());
         var vocab = Path.Combine(output + "-vocab.txt");
         File.WriteAllLines(vocab, Enumerable.Range(0, config.VocabSize).Select(i => $"t{i}"));
-        var recipe = new TrainingRecipe { BatchSize = settings.BatchSize, MaxSteps = settings.Steps, SaveEvery = 0 };
-        var hardware = new TrainingHardware { Device = settings.Device, LogEvery = Math.Max(1, settings.Steps / 10) };
+        recipe.MaxSteps = steps;
+        var hardware = new TrainingHardware { LogEvery = Math.Max(1, steps / 10) };
         manual_seed(1);
         using var model = new BertForPreTraining(config);
-        model.to(hardware.Prepare());
-        var before = ResidentMegabytes();
-        Console.WriteLine($"RSS before training: {before:F0} MB");
+        model.to(device);
+        var before = ResidentSet.CurrentMegabytes();
+        Console.WriteLine($"leak run, {preset} @ {maxLen}, {steps} steps: RSS before training {before:F0} MB");
         var trace = new List<(int Step, double Megabytes)>();
         using (var trainer = new Trainer(model, recipe, hardware))
-            trainer.Train(data, output, vocab, observer: new InlineTrainingObserver(p => trace.Add((p.Step, ResidentMegabytes()))));
+            trainer.Train(data, output, vocab, observer: new InlineTrainingObserver(p => trace.Add((p.Step, ResidentSet.CurrentMegabytes()))));
         Console.WriteLine("RSS during training: " + string.Join(", ", trace.Select(t => $"step {t.Step}: {t.Megabytes:F0} MB")));
-        var after = ResidentMegabytes();
-        Console.WriteLine($"RSS after {settings.Steps} steps: {after:F0} MB; drift from the first report (step {trace[0].Step}, allocator warmed up): {(after - trace[0].Megabytes) / trace[0].Megabytes:P1} (goal <= 5%)");
+        var after = ResidentSet.CurrentMegabytes();
+        Console.WriteLine($"RSS after {steps} steps: {after:F0} MB; drift from the first report (step {trace[0].Step}, allocator warmed up): {(after - trace[0].Megabytes) / trace[0].Megabytes:P1} (goal <= 5%)");
         Directory.Delete(output, recursive: true);
         File.Delete(vocab);
-    }
-
-    // No GC.Collect here: tensors that escaped their dispose scope would be freed by finalizers and hide the leak.
-    private static double ResidentMegabytes()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.WorkingSet64 / 1e6;
     }
 }

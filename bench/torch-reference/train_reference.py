@@ -113,6 +113,7 @@ def main():
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--logits-everywhere", action="store_true", help="MLM logits at every position, as HF's BertForPreTraining computes them")
+    parser.add_argument("--batches", help="JSON file: a list of batches, each a list of row indices in shard-name order (bench passes its own); the first --warmup are untimed")
     args = parser.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -126,9 +127,13 @@ def main():
         {"params": [p for n, p in model.named_parameters() if exempt(n)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=5e-5, betas=(0.9, 0.999), eps=1e-8)
-    order = list(range(data["input_ids"].shape[0]))
-    random.Random(args.seed).shuffle(order)
-    batches = [order[i:i + args.batch_size] for i in range(0, len(order), args.batch_size)][: args.warmup + args.steps]
+    if args.batches:
+        with open(args.batches) as f:
+            batches = json.load(f)
+    else:
+        order = list(range(data["input_ids"].shape[0]))
+        random.Random(args.seed).shuffle(order)
+        batches = [order[i:i + args.batch_size] for i in range(0, len(order), args.batch_size)][: args.warmup + args.steps]
     real_tokens, start = 0, None
     for step, rows in enumerate(batches):
         if step == args.warmup:
