@@ -87,9 +87,9 @@ public sealed class Trainer : IDisposable
             _totals.Add(output, inputs.Labels!, inputs.NextSentenceLabel!,
                 mlmLossSum: output.MlmLoss!.detach() * batch.PredictedTokens,
                 nspLossSum: output.NspLoss!.detach() * batch.Size);
+            _replica?.PushGradients(); // each micro-batch's, so accumulation happens in fp32 on the master
             phases?.End(StepPhase.Backward);
         }
-        _replica?.PushGradients();
 
         // unscale: fp16 gradients that overflowed skip the step, as PyTorch's GradScaler does
         var stepping = _scaler?.UnscaleAndUpdate([_optimizer.Gradients]) ?? true;
