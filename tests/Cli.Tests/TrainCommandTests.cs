@@ -42,6 +42,7 @@ public class TrainCommandTests
     [InlineData("--no-such-flag", "1", "--no-such-flag")]
     [InlineData("--max-steps", "0", "max_steps must be at least 1")]
     [InlineData("--set", "learningrate=fast", "learning_rate takes a number")]
+    [InlineData("--precision", "fp8", "precision takes one of auto, fp32, bf16, fp16")]
     public async Task Train_bad_usage_exits_2_naming_the_fault(string flag, string value, string expected)
     {
         var result = await Bertsl.RunAsync(_work, Timeout, "train", "--shards", _work, "--out", "x", flag, value);
