@@ -12,7 +12,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big] [--bertsl PUBLISHED/bertsl.dll] [--env DOTNET_NAME=VALUE]...");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- train [--steps 2000] [--measure-steps 10] [--batch-size 16] [--preset tiny] [--shards DIR] [--device auto] [--threads N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- unpad --shards DIR [--presets tiny,small,base] [--batch-size 16] [--batches 4] [--threads N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- optimizer [--presets small,base] [--steps 10] [--threads N]");
