@@ -12,7 +12,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- prep [--big] [--bertsl PUBLISHED/bertsl.dll] [--env DOTNET_NAME=VALUE]...");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- train [--preset tiny,small,base] [--max-len 128,512] [--batch-size 16] [--measure-steps 10] [--precision auto|fp32|bf16|fp16]");
     Console.Error.WriteLine("             [--recipes tutorial,ours,bucketed] [--reference auto|off] [--shards DIR | --book FILE] [--device auto] [--threads N] [--steps N (leak run)]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- unpad --shards DIR [--presets tiny,small,base] [--batch-size 16] [--batches 4] [--threads N]");

@@ -25,7 +25,11 @@ public sealed class Shard
         return length < 0 ? SequenceLength : length;
     }
 
-    public static Shard Read(string path) => FromFile(SafeTensorsFile.Read(path), Path.GetFileName(path));
+    public static Shard Read(string path)
+    {
+        using var file = SafeTensorsFile.Open(path);
+        return FromFile(file, Path.GetFileName(path));
+    }
 
     public static async Task<Shard> ReadAsync(Stream stream, string sourceName, CancellationToken cancellationToken = default)
         => FromFile(await SafeTensorsFile.ReadAsync(stream, sourceName, cancellationToken), sourceName);

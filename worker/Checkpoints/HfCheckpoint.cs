@@ -48,8 +48,8 @@ public static class HfCheckpoint
     }
 
     /// <summary>
-    /// Writes config.json, model.safetensors (float32; the tied decoder weight omitted, as save_pretrained does, since
-    /// from_pretrained re-ties it), vocab.txt (copied from <paramref name="vocabPath"/>) and tokenizer_config.json.
+    /// Writes config.json, model.safetensors (float32, streamed from the parameters; the tied decoder weight omitted, as
+    /// save_pretrained does, since from_pretrained re-ties it), vocab.txt (copied from <paramref name="vocabPath"/>) and tokenizer_config.json.
     /// Each file is written beside its final name and then moved over it, so a crash leaves the old file whole.
     /// </summary>
     public static void Save(BertForPreTraining model, string modelDir, string vocabPath, bool doLowerCase = true)
@@ -59,7 +59,7 @@ public static class HfCheckpoint
 
         var tensors = model.state_dict()
             .Where(p => p.Key != BertForPreTraining.TiedDecoderWeight)
-            .Select(p => HfStateDict.ToSafeTensor(p.Key, p.Value))
+            .Select(p => TorchSafeTensors.Float32(p.Key, p.Value))
             .ToList();
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };
         WriteReplacing(Path.Combine(modelDir, CheckpointLayout.WeightsFile), path => new SafeTensorsFile(tensors, metadata).Write(path));

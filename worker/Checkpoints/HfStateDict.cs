@@ -11,7 +11,7 @@ namespace BertServerless.Worker.Checkpoints;
 /// <summary>
 /// Reads the tensors of a Hugging Face model directory in any of its layouts (model.safetensors, sharded
 /// safetensors with model.safetensors.index.json, pytorch_model.bin) as float32 CPU tensors, and converts
-/// between <see cref="SafeTensor"/> and <see cref="Tensor"/>.
+/// a <see cref="SafeTensor"/> to a <see cref="Tensor"/>.
 /// </summary>
 internal static class HfStateDict
 {
@@ -19,7 +19,7 @@ internal static class HfStateDict
     public static Dictionary<string, Tensor> Read(string modelDir)
     {
         var single = Path.Combine(modelDir, CheckpointLayout.WeightsFile);
-        if (File.Exists(single)) return FromSafeTensors(SafeTensorsFile.Read(single).Tensors);
+        if (File.Exists(single)) return FromSafeTensors(single);
 
         var index = Path.Combine(modelDir, CheckpointLayout.ShardedWeightsIndexFile);
         if (File.Exists(index)) return FromShards(modelDir, index);
@@ -43,20 +43,15 @@ internal static class HfStateDict
             _ => throw new InvalidDataException($"Tensor '{stored.Name}' has dtype {stored.DType}, which a BERT checkpoint does not use."),
         };
         var tensor = empty(stored.Shape, dtype);
-        tensor.bytes = stored.Data.ToArray();
+        TorchSafeTensors.CopyInto(stored, tensor);
         return dtype == ScalarType.Int64 ? tensor : tensor.to(ScalarType.Float32);
     }
 
-    /// <summary>float32, as transformers writes by default; a bf16 training copy is widened losslessly.</summary>
-    public static SafeTensor ToSafeTensor(string name, Tensor tensor)
+    private static Dictionary<string, Tensor> FromSafeTensors(string path)
     {
-        using var scope = NewDisposeScope();
-        var cpu = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
-        return new SafeTensor(name, SafeTensorsDType.F32, cpu.shape, cpu.bytes.ToArray());
+        using var file = SafeTensorsFile.Open(path);
+        return file.Tensors.ToDictionary(t => t.Name, ToTensor);
     }
-
-    private static Dictionary<string, Tensor> FromSafeTensors(IEnumerable<SafeTensor> tensors)
-        => tensors.ToDictionary(t => t.Name, ToTensor);
 
     private static Dictionary<string, Tensor> FromShards(string modelDir, string indexPath)
     {
@@ -64,10 +59,7 @@ internal static class HfStateDict
                         ?? throw new InvalidDataException($"'{indexPath}' has no weight_map object.");
         var tensors = new Dictionary<string, Tensor>();
         foreach (var shard in weightMap.Select(e => e.Value!.GetValue<string>()).Distinct())
-        {
-            var file = SafeTensorsFile.Read(Path.Combine(modelDir, shard));
-            foreach (var stored in file.Tensors) tensors[stored.Name] = ToTensor(stored);
-        }
+            foreach (var (name, tensor) in FromSafeTensors(Path.Combine(modelDir, shard))) tensors[name] = tensor;
         var unlisted = weightMap.Select(e => e.Key).Where(name => !tensors.ContainsKey(name)).ToArray();
         return unlisted.Length == 0 ? tensors
             : throw new InvalidDataException($"'{indexPath}' lists tensors its shards do not hold: {string.Join(", ", unlisted)}.");

@@ -1,4 +1,6 @@
 using BertServerless.Shared.SafeTensors;
+using BertServerless.Worker.Checkpoints;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -33,8 +35,8 @@ public static class OptimizerStateFile
         var tensors = new List<SafeTensor>();
         foreach (var (moments, step) in parameters)
         {
-            tensors.Add(Float32(moments.Name + ".exp_avg", moments.ExpAvg));
-            tensors.Add(Float32(moments.Name + ".exp_avg_sq", moments.ExpAvgSq));
+            tensors.Add(TorchSafeTensors.Float32(moments.Name + ".exp_avg", moments.ExpAvg));
+            tensors.Add(TorchSafeTensors.Float32(moments.Name + ".exp_avg_sq", moments.ExpAvgSq));
             tensors.Add(SafeTensor.FromSpan<long>(moments.Name + ".step", SafeTensorsDType.I64, [], [step]));
         }
         new SafeTensorsFile(tensors, new Dictionary<string, string> { ["optimizer"] = "AdamW" }).Write(path);
@@ -44,15 +46,15 @@ public static class OptimizerStateFile
     public static long[] Read(string path, IReadOnlyList<Moments> into)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Optimizer state '{path}' is missing: the checkpoint cannot be resumed exactly.", path);
-        var file = SafeTensorsFile.Read(path);
+        using var file = SafeTensorsFile.Open(path);
         using var _ = no_grad();
         var steps = new long[into.Count];
         for (var i = 0; i < into.Count; i++)
         {
             var moments = into[i];
-            Restore(moments.ExpAvg, Find(file, moments.Name + ".exp_avg", moments.Param));
-            Restore(moments.ExpAvgSq, Find(file, moments.Name + ".exp_avg_sq", moments.Param));
-            steps[i] = Find(file, moments.Name + ".step", null).ToArray<long>()[0];
+            Restore(moments.ExpAvg, Find(file, moments.Name + ".exp_avg", SafeTensorsDType.F32, moments.Param));
+            Restore(moments.ExpAvgSq, Find(file, moments.Name + ".exp_avg_sq", SafeTensorsDType.F32, moments.Param));
+            steps[i] = Find(file, moments.Name + ".step", SafeTensorsDType.I64, null).ToArray<long>().Single();
         }
         return steps;
     }
@@ -65,24 +67,26 @@ public static class OptimizerStateFile
             : throw new InvalidOperationException($"The optimizer holds {states.Length} parameter states, but {order.Count} parameters were named.");
     }
 
-    private static SafeTensor Float32(string name, Tensor tensor)
-    {
-        using var host = tensor.detach().to(ScalarType.Float32).cpu();
-        return SafeTensor.FromSpan<float>(name, SafeTensorsDType.F32, host.shape, host.data<float>().ToArray());
-    }
-
-    private static SafeTensor Find(SafeTensorsFile file, string name, Parameter? like)
+    private static SafeTensor Find(SafeTensorsFile file, string name, SafeTensorsDType dtype, Parameter? like)
     {
         if (!file.Contains(name)) throw new InvalidDataException($"Optimizer state has no '{name}': it was saved for a different model.");
         var tensor = file[name];
+        if (tensor.DType != dtype) throw new InvalidDataException($"Optimizer state '{name}' is {tensor.DType}, expected {dtype}.");
         if (like is not null && !tensor.Shape.SequenceEqual(like.shape))
             throw new InvalidDataException($"Optimizer state '{name}' has shape [{string.Join(", ", tensor.Shape)}], the parameter [{string.Join(", ", like.shape)}].");
         return tensor;
     }
 
+    // Straight into the moment where it is a float32 host tensor of its own (CPU training), through one host copy otherwise.
     private static void Restore(Tensor target, SafeTensor saved)
     {
-        using var values = tensor(saved.ToArray<float>(), saved.Shape);
-        target.copy_(values);
+        if (target.device_type == DeviceType.CPU && target.dtype == ScalarType.Float32 && target.is_contiguous())
+        {
+            TorchSafeTensors.CopyInto(saved, target);
+            return;
+        }
+        using var host = empty(saved.Shape, ScalarType.Float32);
+        TorchSafeTensors.CopyInto(saved, host);
+        target.copy_(host);
     }
 }

@@ -5,10 +5,11 @@ namespace BertServerless.Worker.Training;
 /// <summary>
 /// The sequences of a set of shards, addressed by one global index (shard by shard, row by row), and the collation
 /// of any selection of them into a <see cref="Batch"/> with dynamic padding: each batch is as long as its longest row.
+/// Only row lengths and labels stay in memory (<see cref="ShardRows"/>); a batch's tokens are read from the shard files.
 /// </summary>
 public sealed class ShardDataset
 {
-    private readonly Shard[] _shards;
+    private readonly ShardRows[] _shards;
     private readonly string[] _files;
     private readonly int[] _firstRow; // global index of each shard's row 0, plus the total at the end
     private readonly int _start; // this view's first global index: held-out data is a view of the tail
@@ -19,13 +20,18 @@ public sealed class ShardDataset
     public int Count => _count;
     public IReadOnlyDictionary<string, string> Metadata => _shards[0].Metadata;
 
-    public ShardDataset(IReadOnlyList<Shard> shards, IReadOnlyList<string>? files = null)
+    /// <summary>A dataset of shards held in memory, named as prep would name them.</summary>
+    public ShardDataset(IReadOnlyList<Shard> shards)
+        : this([.. shards.Select(ShardRows.InMemory)], [.. shards.Select((_, i) => ShardFormat.FileName(0, i))])
     {
-        if (shards.Count == 0) throw new ArgumentException("A dataset needs at least one shard.", nameof(shards));
-        _shards = [.. shards];
-        _files = files is null ? [.. shards.Select((_, i) => ShardFormat.FileName(0, i))] : [.. files];
-        _firstRow = new int[shards.Count + 1];
-        for (var i = 0; i < shards.Count; i++) _firstRow[i + 1] = _firstRow[i] + shards[i].Sequences;
+    }
+
+    private ShardDataset(ShardRows[] shards, string[] files)
+    {
+        if (shards.Length == 0) throw new ArgumentException("A dataset needs at least one shard.", nameof(shards));
+        (_shards, _files) = (shards, files);
+        _firstRow = new int[shards.Length + 1];
+        for (var i = 0; i < shards.Length; i++) _firstRow[i + 1] = _firstRow[i] + shards[i].Sequences;
         _count = _firstRow[^1];
         TrainingVocabulary.CheckShardsAgree(_shards.Select(s => s.Metadata));
     }
@@ -59,7 +65,7 @@ public sealed class ShardDataset
         return (all.Slice(0, all.Count - held), held == 0 ? null : all.Slice(all.Count - held, held));
     }
 
-    private static ShardDataset FromFiles(string[] files) => new([.. files.Select(Shard.Read)], files);
+    private static ShardDataset FromFiles(string[] files) => new([.. files.Select(ShardRows.FromFile)], files);
 
     private static string[] ShardFiles(string directory)
     {
@@ -75,7 +81,7 @@ public sealed class ShardDataset
     public int Length(int index)
     {
         var (shard, row) = Locate(index);
-        return shard.RowLength(row);
+        return shard.Lengths[row];
     }
 
     /// <summary>
@@ -97,26 +103,39 @@ public sealed class ShardDataset
         var nextSentence = new long[size];
         Array.Fill(inputIds, padId);
         Array.Fill(labels, ShardFormat.IgnoreLabel);
+        var rowIds = new int[length];
+        var rowTypes = new byte[length];
+        var rowLabels = new int[length];
+        var readers = new Dictionary<ShardRows, ShardRows.Reader>();
         long predicted = 0;
-        for (var b = 0; b < size; b++)
+        try
         {
-            var (shard, row) = Locate(indices[b]);
-            var from = row * shard.SequenceLength;
-            var to = b * length;
-            for (var t = 0; t < lengths[b]; t++)
+            for (var b = 0; b < size; b++)
             {
-                inputIds[to + t] = shard.InputIds[from + t];
-                tokenTypes[to + t] = shard.TokenTypeIds[from + t];
-                attention[to + t] = 1;
-                labels[to + t] = shard.Labels[from + t];
-                if (labels[to + t] != ShardFormat.IgnoreLabel) predicted++;
+                var (shard, row) = Locate(indices[b]);
+                if (!readers.TryGetValue(shard, out var reader)) readers[shard] = reader = shard.OpenReader();
+                var n = lengths[b];
+                reader.Read(row, rowIds.AsSpan(0, n), rowTypes.AsSpan(0, n), rowLabels.AsSpan(0, n));
+                var to = b * length;
+                for (var t = 0; t < n; t++)
+                {
+                    inputIds[to + t] = rowIds[t];
+                    tokenTypes[to + t] = rowTypes[t];
+                    attention[to + t] = 1;
+                    labels[to + t] = rowLabels[t];
+                    if (rowLabels[t] != ShardFormat.IgnoreLabel) predicted++;
+                }
+                nextSentence[b] = shard.NextSentenceLabels[row];
             }
-            nextSentence[b] = shard.NextSentenceLabel[row];
+        }
+        finally
+        {
+            foreach (var reader in readers.Values) reader.Dispose();
         }
         return new Batch(size, length, inputIds, tokenTypes, attention, labels, nextSentence, lengths.Sum(), predicted);
     }
 
-    private (Shard Shard, int Row) Locate(int index)
+    private (ShardRows Shard, int Row) Locate(int index)
     {
         if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"The dataset has {Count} sequences.");
         index += _start;

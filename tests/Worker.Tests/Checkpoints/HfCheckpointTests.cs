@@ -30,7 +30,7 @@ public sealed class HfCheckpointTests : IDisposable
     {
         var dir = Directory.CreateDirectory(TempDir(name)).FullName;
         File.Copy(Path.Combine(Golden.SafeTensorsModel, "config.json"), Path.Combine(dir, "config.json"));
-        var original = SafeTensorsFile.Read(Path.Combine(Golden.SafeTensorsModel, "model.safetensors"));
+        using var original = SafeTensorsFile.Open(Path.Combine(Golden.SafeTensorsModel, "model.safetensors"));
         new SafeTensorsFile(edit(original.Tensors).ToList(), original.Metadata).Write(Path.Combine(dir, "model.safetensors"));
         return dir;
     }
@@ -66,7 +66,7 @@ public sealed class HfCheckpointTests : IDisposable
         using var model = new BertForPreTraining(BertConfig.Preset("tiny", vocabSize: 1000));
         HfCheckpoint.Save(model, TempDir("saved"), Vocab(), doLowerCase: false);
 
-        var weights = SafeTensorsFile.Read(Path.Combine(TempDir("saved"), "model.safetensors"));
+        using var weights = SafeTensorsFile.Open(Path.Combine(TempDir("saved"), "model.safetensors"));
         Assert.Equal("pt", weights.Metadata["format"]);
         Assert.False(weights.Contains("cls.predictions.decoder.weight"));
         Assert.True(weights.Contains("bert.embeddings.word_embeddings.weight"));
@@ -89,7 +89,8 @@ public sealed class HfCheckpointTests : IDisposable
     {
         var dir = Directory.CreateDirectory(TempDir("sharded")).FullName;
         File.Copy(Path.Combine(Golden.SafeTensorsModel, "config.json"), Path.Combine(dir, "config.json"));
-        var tensors = SafeTensorsFile.Read(Path.Combine(Golden.SafeTensorsModel, "model.safetensors")).Tensors;
+        using var golden = SafeTensorsFile.Open(Path.Combine(Golden.SafeTensorsModel, "model.safetensors"));
+        var tensors = golden.Tensors;
         var shards = new[] { "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors" };
         var weightMap = new JsonObject();
         for (var i = 0; i < tensors.Count; i++) weightMap[tensors[i].Name] = shards[i % 2];

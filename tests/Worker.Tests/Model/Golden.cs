@@ -14,7 +14,7 @@ internal static class Golden
     public static string SafeTensorsModel => Dir("hf-safetensors");
     public static string LegacyBinModel => Dir("hf-legacy-bin");
 
-    public static SafeTensorsFile Forward { get; } = SafeTensorsFile.Read(Dir("forward.safetensors"));
+    public static SafeTensorsFile Forward { get; } = SafeTensorsFile.Parse(File.ReadAllBytes(Dir("forward.safetensors")), "forward.safetensors");
 
     public static Tensor Get(string name) => HfStateDict.ToTensor(Forward[name]);
 

@@ -90,6 +90,57 @@ public class ShardDatasetTests
     }
 
     [Fact]
+    public void Load_reads_batches_from_the_files_identical_to_shards_in_memory()
+    {
+        var directory = SyntheticShards.WriteDirectory(Path.Combine(Path.GetTempPath(), "bertsl-lazy-" + Guid.NewGuid()), shards: 3, perShard: 7, seed: 4);
+        try
+        {
+            var onDisk = ShardDataset.Load(directory);
+            var inMemory = new ShardDataset([.. Enumerable.Range(0, 3).Select(s => SyntheticShards.Shard(SyntheticShards.Examples(7, 4 + s)))]);
+            int[] indices = [20, 0, 13, 7, 6, 14];
+
+            Assert.Equal(inMemory.Count, onDisk.Count);
+            Assert.Equal(Enumerable.Range(0, 21).Select(inMemory.Length), Enumerable.Range(0, 21).Select(onDisk.Length));
+            Assert.Equal(inMemory.Collate(indices, padId: 0), onDisk.Collate(indices, padId: 0), BatchComparer.Instance);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Collate_of_a_shard_replaced_on_disk_after_loading_says_so()
+    {
+        var directory = SyntheticShards.WriteDirectory(Path.Combine(Path.GetTempPath(), "bertsl-lazy-" + Guid.NewGuid()), shards: 1, perShard: 6, seed: 2);
+        try
+        {
+            var data = ShardDataset.Load(directory);
+            SyntheticShards.WriteDirectory(directory, shards: 1, perShard: 3, seed: 2);
+
+            var error = Assert.Throws<InvalidDataException>(() => data.Collate([0], padId: 0));
+            Assert.Contains(ShardFormat.FileName(0, 0), error.Message);
+            Assert.Contains("changed on disk", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private sealed class BatchComparer : IEqualityComparer<Batch>
+    {
+        public static readonly BatchComparer Instance = new();
+
+        public bool Equals(Batch? a, Batch? b)
+            => a!.Size == b!.Size && a.Length == b.Length && a.InputIds.SequenceEqual(b.InputIds) && a.TokenTypeIds.SequenceEqual(b.TokenTypeIds)
+               && a.AttentionMask.SequenceEqual(b.AttentionMask) && a.Labels.SequenceEqual(b.Labels) && a.NextSentenceLabel.SequenceEqual(b.NextSentenceLabel)
+               && a.RealTokens == b.RealTokens && a.PredictedTokens == b.PredictedTokens;
+
+        public int GetHashCode(Batch batch) => batch.Size;
+    }
+
+    [Fact]
     public void Load_missing_directory_throws_clear_error()
     {
         var error = Assert.Throws<DirectoryNotFoundException>(() => ShardDataset.Load("/no/such/shards"));
