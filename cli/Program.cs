@@ -6,6 +6,7 @@ var root = new RootCommand("bertsl: domain-adaptive pre-training of BERT (MLM + 
 {
     RunCommand.Create(), PrepCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), UploadCommand.Create(), StatusCommand.Create(),
     JobsCommand.Create(), QueuesCommand.Create(), LogsCommand.Create(), DownloadCommand.Create(),
+    CancelCommand.Create(), ResumeCommand.Create(),
 };
 var parse = root.Parse(args);
 var exitCode = await parse.InvokeAsync();
