@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Azure.Storage.Queues.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -43,6 +45,11 @@ public sealed class TrainingMessageHandler(
             await PoisonAsync(lease, text, stoppingToken);
             return;
         }
+
+        using var scope = logger.BeginScope(BertTelemetry.JobScope(ready.JobId));
+        using var activity = BertTelemetry.StartJobActivity("TrainJob", ready.JobId, ActivityKind.Consumer)?.SetTag("bertsl.dequeue_count", message.DequeueCount);
+        if (message.InsertedOn is { } inserted)
+            BertTelemetry.QueueWait.Record(Math.Max(0, (time.GetUtcNow() - inserted).TotalSeconds), new KeyValuePair<string, object?>("queue", storage.TrainingJobs.Name));
 
         JobStatus? status;
         try

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
+using BertServerless.Shared.Telemetry;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +30,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task _pumping;
     private readonly CancellationTokenSource _cancelRequested = new();
+    private readonly TrainingMeters _meters = new();
     private TrainingProgress? _unwritten;
     private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
 
@@ -83,6 +86,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
                     await UploadCheckpointAsync(checkpoint, cancellationToken);
                     break;
                 case TrainingProgress progress:
+                    _meters.Record(progress);
                     _unwritten = progress;
                     _unwrittenPoints.Add(progress.ToMetricsPoint(_time.GetUtcNow()));
                     if (_time.GetUtcNow() - _lastWrite >= _statusInterval) await WriteProgressAsync(cancellationToken);
@@ -94,9 +98,12 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
 
     private async Task UploadCheckpointAsync(CheckpointWritten checkpoint, CancellationToken cancellationToken)
     {
+        using var activity = BertTelemetry.StartJobActivity("UploadCheckpoint", _jobId)?.SetTag("bertsl.step", checkpoint.Step);
+        var clock = Stopwatch.StartNew();
         try
         {
             var prefix = await _checkpoints.UploadStepAsync(_jobId, checkpoint, cancellationToken);
+            BertTelemetry.CheckpointUpload.Record(clock.Elapsed.TotalSeconds);
             // Uploaded is enough: a resume downloads it again, and a long run would otherwise fill the disk.
             Directory.Delete(checkpoint.Directory, recursive: true);
             _logger.LogInformation("Job {JobId}: uploaded checkpoint {Prefix}", _jobId, prefix);
@@ -105,6 +112,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         {
             // latest.json still names the previous checkpoint, which is whole; the final upload decides the job.
             _logger.LogWarning(e, "Job {JobId}: uploading the checkpoint of step {Step} failed; latest.json keeps the previous one", _jobId, checkpoint.Step);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
         }
     }
 
