@@ -50,7 +50,7 @@ public static class JobsTable
             JobState.Failed => $"[red]{name}[/]",
             JobState.Succeeded => $"[green]{name}[/]",
             JobState.Training => $"[blue]{name}[/]",
-            JobState.Cancelled => $"[yellow]{name}[/]",
+            JobState.Cancelled => $"[darkorange]{name}[/]",
             _ => name,
         };
     }
