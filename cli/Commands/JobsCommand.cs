@@ -13,7 +13,7 @@ public static class JobsCommand
 {
     public static Command Create()
     {
-        var state = new Option<string?>("--state") { Description = "Only jobs in this state (queued, preparing, ready_for_training, training, succeeded, failed)" };
+        var state = new Option<string?>("--state") { Description = "Only jobs in this state (queued, preparing, ready_for_training, training, succeeded, failed, cancelled)" };
         var limit = new Option<int>("--limit", "-n") { Description = "At most this many jobs", DefaultValueFactory = _ => JobQuery.DefaultLimit };
         var json = new Option<bool>("--json") { Description = "Print the rows as JSON (snake_case, as status.json)" };
         var watch = new Option<bool>("--watch", "-w") { Description = "Redraw every few seconds until Ctrl-C" };

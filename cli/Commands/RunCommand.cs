@@ -1,12 +1,9 @@
 using System.CommandLine;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using BertServerless.Cli.Local;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
 using BertServerless.Shared.Training;
-using BertServerless.Worker.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -64,10 +61,11 @@ public static class RunCommand
         string? connection, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (!book.Exists) throw new FileNotFoundException($"Book '{book.FullName}' does not exist.");
-        await using var azurite = connection is null ? await StartAzuriteAsync(cancellationToken) : null;
+        await using var azurite = connection is null ? await LocalSystem.StartAzuriteAsync(dataFolder: null, cancellationToken) : null;
         connection ??= azurite!.ConnectionString;
 
-        using var host = BuildHost(connection);
+        // The console belongs to the progress display; the services' own logs only speak up for problems.
+        using var host = LocalSystem.BuildHost(connection, LogLevel.Warning);
         await host.StartAsync(cancellationToken);
         try
         {
@@ -78,7 +76,7 @@ public static class RunCommand
             var status = await new JobFollower(host.Services.GetRequiredService<JobStatusStore>(), jobId).FollowAsync(timeout, cancellationToken);
             if (status.State != JobState.Succeeded)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]Job {jobId} failed:[/] {status.Error}");
+                AnsiConsole.MarkupLineInterpolated($"[red]Job {jobId} {status.State.ToString().ToLowerInvariant()}:[/] {status.Error ?? status.History[^1].Message}");
                 return CliErrors.Failed;
             }
             EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter);
@@ -92,26 +90,5 @@ public static class RunCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
-    }
-
-    private static async Task<AzuriteProcess> StartAzuriteAsync(CancellationToken cancellationToken)
-    {
-        AnsiConsole.MarkupLine($"No storage account configured ({StorageNames.Connection}): starting Azurite {AzuriteProcess.Version} (installed with npm on first use)...");
-        var azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken);
-        AnsiConsole.MarkupLineInterpolated($"Azurite is up: blob port {azurite.BlobPort}, queue port {azurite.QueuePort} (pid {azurite.ProcessId})");
-        return azurite;
-    }
-
-    private static IHost BuildHost(string connection)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [StorageNames.Connection] = connection });
-        // The console belongs to the progress display; the services' own logs only speak up for problems.
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        // The SDK logs every expected 404 (a status or checkpoint pointer not written yet) as a warning.
-        builder.Logging.AddFilter("Azure", LogLevel.Error);
-        builder.Services.AddLocalFunctions(builder.Configuration);
-        builder.Services.AddTrainingWorker(builder.Configuration);
-        return builder.Build();
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace BertServerless.Cli.Local;
 
@@ -21,11 +22,13 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output;
+    private readonly bool _persisted;
 
-    private AzuriteProcess(Process process, ConcurrentQueue<string> output, int blobPort, int queuePort, int tablePort)
+    private AzuriteProcess(Process process, ConcurrentQueue<string> output, bool persisted, int blobPort, int queuePort, int tablePort)
     {
         _process = process;
         _output = output;
+        _persisted = persisted;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -76,6 +79,20 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         try
         {
+            if (_persisted && !OperatingSystem.IsWindows() && !_process.HasExited)
+            {
+                // Azurite saves its metadata every few seconds, and on SIGTERM: a kill could lose the latest writes.
+                _ = SendSignal(_process.Id, SigTerm);
+                using var graceful = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await _process.WaitForExitAsync(graceful.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Killed below.
+                }
+            }
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
@@ -89,6 +106,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    // .NET can only kill (SIGKILL) a process; libc's kill sends the signal a server shuts down cleanly on.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static async Task<string> InstallAsync(string toolsDirectory, CancellationToken cancellationToken)
     {
@@ -172,7 +195,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         if (!process.Start()) throw new InvalidOperationException("node could not be started; install Node.js 20 or newer.");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new AzuriteProcess(process, output, blob, queue, table);
+        return new AzuriteProcess(process, output, location is not null, blob, queue, table);
     }
 
     private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)

@@ -44,12 +44,13 @@ public static class JobsTable
 
     private static string State(JobSummary job)
     {
-        var name = job.State.ToString() + (job.CancelRequested ? " (cancel requested)" : "");
+        var name = job.State.ToString() + (job.CancelRequested && job.State != JobState.Cancelled ? " (cancel requested)" : "");
         return job.State switch
         {
             JobState.Failed => $"[red]{name}[/]",
             JobState.Succeeded => $"[green]{name}[/]",
             JobState.Training => $"[blue]{name}[/]",
+            JobState.Cancelled => $"[darkorange]{name}[/]",
             _ => name,
         };
     }

@@ -17,13 +17,13 @@ public static class LiveView
         var (view, exitCode) = await render(cancellationToken);
         try
         {
-            await AnsiConsole.Live(Stamp(view)).AutoClear(false).StartAsync(async context =>
+            await AnsiConsole.Live(Frame(view)).AutoClear(false).StartAsync(async context =>
             {
                 while (true)
                 {
                     await Task.Delay(Interval, cancellationToken);
                     (view, exitCode) = await render(cancellationToken);
-                    context.UpdateTarget(Stamp(view));
+                    context.UpdateTarget(Frame(view));
                 }
             });
         }
@@ -34,6 +34,7 @@ public static class LiveView
         return exitCode;
     }
 
-    private static IRenderable Stamp(IRenderable view)
+    /// <summary>What one redraw shows: the view, and when and how often it is redrawn.</summary>
+    public static IRenderable Frame(IRenderable view)
         => new Rows(view, new Markup($"[grey]{DateTime.Now:HH:mm:ss}, every {Interval.TotalSeconds:0}s; Ctrl-C to stop[/]"));
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
@@ -5,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Telemetry;
 using BertServerless.Shared.Text;
 using BertServerless.Shared.Training;
 using Microsoft.Extensions.Logging;
@@ -30,6 +32,8 @@ public sealed class BookIntake(
     {
         if (await GetPropertiesAsync(book, cancellationToken) is not { } properties) return null;
         var jobId = JobIds.For(book.Name, properties.ETag);
+        using var scope = logger.BeginScope(BertTelemetry.JobScope(jobId));
+        using var activity = BertTelemetry.StartJobActivity("SplitBook", jobId, ActivityKind.Consumer);
         if (!await StartJobAsync(book, properties, jobId, cancellationToken)) return jobId;
 
         logger.LogInformation("Accepted {Blob} ({Bytes} bytes) as job {JobId}", book.Name, properties.ContentLength, jobId);

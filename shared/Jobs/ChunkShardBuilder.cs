@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Telemetry;
 using BertServerless.Shared.Tokenization;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +27,9 @@ public sealed class ChunkShardBuilder(
         var message = MessageJson.Parse<BookChunked>(messageText);
         if (!JobIds.IsValid(message.JobId) || message.ChunkCount < 1 || message.ChunkIndex < 0 || message.ChunkIndex >= message.ChunkCount)
             throw new InvalidDataException($"{StorageNames.PrepChunksQueue} message names no valid chunk: {messageText}");
+        using var scope = logger.BeginScope(BertTelemetry.JobScope(message.JobId));
+        using var activity = BertTelemetry.StartJobActivity("BuildShards", message.JobId, ActivityKind.Consumer)?.SetTag("bertsl.chunk", message.ChunkIndex);
+        var clock = Stopwatch.StartNew();
 
         var status = await jobs.GetAsync(message.JobId, cancellationToken)
                      ?? throw new InvalidDataException($"{StorageNames.PrepChunksQueue} message names job {message.JobId}, which has no status.");
@@ -59,6 +64,7 @@ public sealed class ChunkShardBuilder(
             await storage.Shards.GetBlobClient(BlobPaths.Shard(message.JobId, shard.FileName)).UploadAsync(BinaryData.FromBytes(shard.Bytes), overwrite: true, cancellationToken);
         var marker = new ChunkMarker(message.ChunkIndex, stats, [.. shards.Select(s => s.Entry)]);
         await storage.Shards.GetBlobClient(BlobPaths.ChunkMarker(message.JobId, message.ChunkIndex)).UploadAsync(BinaryData.FromString(marker.ToJson()), overwrite: true, cancellationToken);
+        BertTelemetry.PrepDuration.Record(clock.Elapsed.TotalSeconds);
         logger.LogInformation("Job {JobId}: chunk {Chunk} of {Chunks} → {Shards} shard(s), {Sequences} sequences",
             message.JobId, message.ChunkIndex, message.ChunkCount, shards.Count, stats.Sequences);
 

@@ -4,6 +4,7 @@ namespace BertServerless.Shared.Jobs;
 /// Where a job is. It only moves forward, in this order; <see cref="Failed"/> can follow any state but
 /// <see cref="Succeeded"/>, and nothing follows <see cref="Succeeded"/> or <see cref="Failed"/>, but one repair: a job
 /// failed only by chunks moved to the poison queue prepares again once each is replayed (<see cref="JobStatus.ChunkReplayed"/>).
+/// <see cref="Cancelled"/> is final too until a user resumes the job (<see cref="JobStatus.Resume"/>).
 /// </summary>
 public enum JobState
 {
@@ -16,4 +17,6 @@ public enum JobState
     Training,
     Succeeded,
     Failed,
+    /// <summary>A user's cancel was honoured: training stopped at a step with its checkpoint kept, or never started.</summary>
+    Cancelled,
 }

@@ -46,10 +46,14 @@ public sealed class JobStatus
     public string? Error { get; set; }
     public JobResult? Result { get; set; }
 
-    /// <summary>When a user asked to cancel the job (API or CLI); the worker stops at its next step once it honours it.</summary>
+    /// <summary>
+    /// When a user asked to cancel the job (API or CLI): the worker stops at its next step, or does not start, and
+    /// moves the job to <see cref="JobState.Cancelled"/>. Cleared by <see cref="Resume"/>.
+    /// </summary>
     public DateTimeOffset? CancelRequested { get; set; }
 
-    [JsonIgnore] public bool IsFinished => State is JobState.Succeeded or JobState.Failed;
+    /// <summary>Nothing moves the job on by itself: it succeeded, failed, or was cancelled (and waits to be resumed).</summary>
+    [JsonIgnore] public bool IsFinished => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 
     public static JobStatus New(string jobId, BookSource source, DateTimeOffset now)
     {
@@ -80,6 +84,26 @@ public sealed class JobStatus
         Error = error;
         State = JobState.Failed;
         History.Add(new JobEvent(now, JobState.Failed, error));
+    }
+
+    /// <summary>Honours the cancel request: the job is <see cref="JobState.Cancelled"/>. A job that already finished keeps its outcome.</summary>
+    public void Cancel(string message, DateTimeOffset now)
+    {
+        if (IsFinished) return;
+        State = JobState.Cancelled;
+        History.Add(new JobEvent(now, JobState.Cancelled, message));
+    }
+
+    /// <summary>
+    /// A cancelled job goes back to <see cref="JobState.ReadyForTraining"/> with its cancel request cleared; the caller
+    /// sends its training message again. Only a cancelled job resumes.
+    /// </summary>
+    public void Resume(string message, DateTimeOffset now)
+    {
+        if (State != JobState.Cancelled) throw new InvalidOperationException($"Job {JobId} is {State}, not Cancelled: only a cancelled job resumes.");
+        CancelRequested = null;
+        State = JobState.ReadyForTraining;
+        History.Add(new JobEvent(now, State, message));
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace BertServerless.Shared.Monitoring;
 
 /// <summary>
 /// The watching routes, under <c>/api/</c>: <c>GET jobs?state=&amp;limit=</c>, <c>GET jobs/{id}</c>,
-/// <c>GET jobs/{id}/metrics</c>, <c>GET queues</c>, <c>POST jobs/{id}/cancel</c> and the dashboard page at
+/// <c>GET jobs/{id}/metrics</c>, <c>GET queues</c>, <c>POST jobs/{id}/cancel</c>, <c>POST jobs/{id}/resume</c> and the dashboard page at
 /// <c>GET dashboard</c>. Every host (the Functions app, a local listener) passes its requests here, so all serve the
 /// same routes with the same answers.
 /// </summary>
@@ -24,6 +24,7 @@ public sealed class MonitoringApi(JobCatalog jobs, QueueMonitor queues, CancelRe
                 ["jobs", var id] when get => await GetJobAsync(id, cancellationToken),
                 ["jobs", var id, "metrics"] when get => ApiResponse.Ok(await jobs.MetricsAsync(id, cancellationToken)),
                 ["jobs", var id, "cancel"] when post => await CancelAsync(id, cancellationToken),
+                ["jobs", var id, "resume"] when post => await ResumeAsync(id, cancellationToken),
                 ["queues"] when get => ApiResponse.Ok(await queues.SummarizeAsync(cancellationToken)),
                 [] or ["dashboard"] when get => DashboardPage.Get(DashboardPage.PageFile),
                 ["dashboard", var file] when get => DashboardPage.Get(file),
@@ -59,6 +60,17 @@ public sealed class MonitoringApi(JobCatalog jobs, QueueMonitor queues, CancelRe
         {
             CancelOutcome.NotFound => ApiResponse.Error(404, $"No job {jobId}."),
             CancelOutcome.AlreadyFinished => ApiResponse.Error(409, $"Job {jobId} has already finished."),
+            var outcome => ApiResponse.Ok(new { job_id = jobId, outcome = outcome.ToString() }),
+        };
+    }
+
+    private async Task<ApiResponse> ResumeAsync(string jobId, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        return await cancels.ResumeAsync(jobId, cancellationToken) switch
+        {
+            ResumeOutcome.NotFound => ApiResponse.Error(404, $"No job {jobId}."),
+            ResumeOutcome.NotCancelled => ApiResponse.Error(409, $"Job {jobId} is not cancelled."),
             var outcome => ApiResponse.Ok(new { job_id = jobId, outcome = outcome.ToString() }),
         };
     }

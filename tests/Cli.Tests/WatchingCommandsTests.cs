@@ -63,7 +63,7 @@ public sealed class WatchingAzuriteFixture : IAsyncLifetime
     }
 }
 
-/// <summary>bertsl jobs, queues, status, logs and download through the real binary, against Azurite.</summary>
+/// <summary>bertsl jobs, queues, status, logs, download, cancel and resume through the real binary, against Azurite.</summary>
 public class WatchingCommandsTests(WatchingAzuriteFixture azurite) : IClassFixture<WatchingAzuriteFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
@@ -170,6 +170,31 @@ public class WatchingCommandsTests(WatchingAzuriteFixture azurite) : IClassFixtu
         var result = await RunAsync("download", azurite.Failed.JobId, "--out", Path.Combine(_work, "none"));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("has no checkpoint yet", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Cancel_then_resume_records_and_withdraws_the_request_and_a_finished_job_is_refused()
+    {
+        var store = new JobStatusStore(azurite.Storage.Jobs, TimeProvider.System);
+        var jobId = azurite.Training.JobId;
+
+        var cancel = await RunAsync("cancel", jobId);
+        Assert.True(cancel.ExitCode == 0, cancel.Stderr);
+        Assert.Contains("cancel requested", cancel.Stdout);
+        Assert.NotNull((await store.GetAsync(jobId, CancellationToken.None))!.CancelRequested);
+        Assert.Contains("(cancel requested)", (await RunAsync("jobs")).Stdout);
+
+        var resume = await RunAsync("resume", jobId);
+        Assert.True(resume.ExitCode == 0, resume.Stderr);
+        Assert.Contains("withdrawn", resume.Stdout);
+        Assert.Null((await store.GetAsync(jobId, CancellationToken.None))!.CancelRequested);
+
+        var again = await RunAsync("resume", jobId);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("is not cancelled", again.Stderr);
+        var finished = await RunAsync("cancel", azurite.Failed.JobId);
+        Assert.Equal(1, finished.ExitCode);
+        Assert.Contains("has already finished", finished.Stderr);
     }
 
     [Theory]

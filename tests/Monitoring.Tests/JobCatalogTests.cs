@@ -1,5 +1,8 @@
+using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
+using BertServerless.Shared.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BertServerless.Monitoring.Tests;
 
@@ -61,7 +64,7 @@ public class JobCatalogTests(MonitoringAzuriteFixture azurite)
     [Fact]
     public async Task CancelRequests_running_job_records_once_finished_job_refused()
     {
-        var cancels = new CancelRequests(azurite.Statuses);
+        var cancels = azurite.Services.GetRequiredService<CancelRequests>();
         var running = await azurite.CreateTrainingJobAsync("cancel-me.txt", DateTimeOffset.UtcNow);
         Assert.Equal(CancelOutcome.Requested, await cancels.RequestAsync(running.JobId, CancellationToken.None));
         Assert.Equal(CancelOutcome.AlreadyRequested, await cancels.RequestAsync(running.JobId, CancellationToken.None));
@@ -72,5 +75,31 @@ public class JobCatalogTests(MonitoringAzuriteFixture azurite)
         var failed = await azurite.CreateJobAsync("done.txt", DateTimeOffset.UtcNow, s => s.Fail("x", DateTimeOffset.UtcNow));
         Assert.Equal(CancelOutcome.AlreadyFinished, await cancels.RequestAsync(failed.JobId, CancellationToken.None));
         Assert.Equal(CancelOutcome.NotFound, await cancels.RequestAsync("nothing-0123456789ab", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ResumeAsync_cancelled_job_is_ready_again_with_its_message_sent_a_pending_request_is_withdrawn()
+    {
+        var cancels = azurite.Services.GetRequiredService<CancelRequests>();
+        var cancelled = await azurite.CreateTrainingJobAsync("resume-me.txt", DateTimeOffset.UtcNow);
+        await cancels.RequestAsync(cancelled.JobId, CancellationToken.None);
+        await azurite.Statuses.UpdateAsync(cancelled.JobId, s => s.Cancel("Cancelled at step 40.", DateTimeOffset.UtcNow), CancellationToken.None);
+        Assert.Equal(CancelOutcome.AlreadyRequested, await cancels.RequestAsync(cancelled.JobId, CancellationToken.None));
+
+        Assert.Equal(ResumeOutcome.Resumed, await cancels.ResumeAsync(cancelled.JobId, CancellationToken.None));
+        var resumed = (await azurite.Statuses.GetAsync(cancelled.JobId, CancellationToken.None))!;
+        Assert.Equal(JobState.ReadyForTraining, resumed.State);
+        Assert.Null(resumed.CancelRequested);
+        var messages = (await azurite.Storage.TrainingJobs.PeekMessagesAsync(32)).Value.Select(m => MessageJson.Parse<ShardsReady>(m.Body.ToString()));
+        Assert.Contains(messages, m => m.JobId == cancelled.JobId && m.Manifest == BlobPaths.Manifest(cancelled.JobId));
+        Assert.Equal(ResumeOutcome.NotCancelled, await cancels.ResumeAsync(cancelled.JobId, CancellationToken.None));
+
+        var pending = await azurite.CreateTrainingJobAsync("withdraw-me.txt", DateTimeOffset.UtcNow);
+        await cancels.RequestAsync(pending.JobId, CancellationToken.None);
+        Assert.Equal(ResumeOutcome.RequestWithdrawn, await cancels.ResumeAsync(pending.JobId, CancellationToken.None));
+        var withdrawn = (await azurite.Statuses.GetAsync(pending.JobId, CancellationToken.None))!;
+        Assert.Equal(JobState.Training, withdrawn.State);
+        Assert.Null(withdrawn.CancelRequested);
+        Assert.Equal(ResumeOutcome.NotFound, await cancels.ResumeAsync("nothing-0123456789ab", CancellationToken.None));
     }
 }

@@ -9,7 +9,7 @@ namespace BertServerless.Monitoring.Tests;
 public class MonitoringApiTests(MonitoringAzuriteFixture azurite)
 {
     [Fact]
-    public async Task Routes_answer_jobs_job_metrics_queues_and_cancel_as_json()
+    public async Task Routes_answer_jobs_job_metrics_queues_cancel_and_resume_as_json()
     {
         var job = await azurite.CreateTrainingJobAsync("api-book.txt", DateTimeOffset.UtcNow.AddMinutes(5));
         await using var server = MonitoringHttpServer.Start(azurite.Api);
@@ -34,6 +34,11 @@ public class MonitoringApiTests(MonitoringAzuriteFixture azurite)
         var cancel = await http.PostAsync($"api/jobs/{job.JobId}/cancel", null);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         Assert.Equal("Requested", JsonNode.Parse(await cancel.Content.ReadAsStringAsync())!["outcome"]!.GetValue<string>());
+
+        var resume = await http.PostAsync($"api/jobs/{job.JobId}/resume", null);
+        Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        Assert.Equal("RequestWithdrawn", JsonNode.Parse(await resume.Content.ReadAsStringAsync())!["outcome"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsync($"api/jobs/{job.JobId}/resume", null)).StatusCode);
     }
 
     [Theory]

@@ -26,14 +26,15 @@ public sealed class TrainingJobRunner(
     ILogger<TrainingJobRunner> logger)
 {
     /// <summary>
-    /// Trains the job. <paramref name="cancellationToken"/> stops the training at the end of a step, with a step
-    /// checkpoint that is still uploaded (a graceful stop); only <paramref name="leaseLost"/> (another trainer may own
-    /// the job now) abandons uploads too.
+    /// Trains the job; true when it succeeded, false when a user's cancel request stopped it (the stop checkpoint
+    /// uploaded, latest.json naming it; recording Cancelled is the caller's). <paramref name="cancellationToken"/>
+    /// stops the training at the end of a step, with a step checkpoint that is still uploaded (a graceful stop); only
+    /// <paramref name="leaseLost"/> (another trainer may own the job now) abandons uploads too.
     /// </summary>
-    public async Task RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken, CancellationToken leaseLost)
+    public async Task<bool> RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
         var jobId = ready.JobId;
-        if (await TryFinishUploadedAsync(jobId, cancellationToken)) return;
+        if (await TryFinishUploadedAsync(jobId, cancellationToken)) return true;
         var latest = await checkpoints.ReadLatestAsync(jobId, cancellationToken);
         var job = await PrepareAsync(ready, status.Training ?? defaults.Value, latest, cancellationToken);
         var started = Describe(job.Recipe, attempt, TrainingDevice.Resolve(job.Hardware.Device).ToString(), latest);
@@ -45,12 +46,14 @@ public sealed class TrainingJobRunner(
 
         var run = await TrainAsync(jobId, job, cancellationToken, leaseLost);
         var steps = run.Outcome.State.GlobalStep;
-        if (run.Outcome.Cancelled)
+        if (run.Outcome.Cancelled && cancellationToken.IsCancellationRequested)
             throw new OperationCanceledException($"Training of job {jobId} stopped at step {steps}.", cancellationToken);
+        if (run.Outcome.Cancelled) return false;
 
         var prefix = await checkpoints.UploadFinalAsync(jobId, steps, job.OutputDirectory, cancellationToken);
         await SucceedAsync(jobId, prefix, steps, run.Evaluation, cancellationToken);
         DeleteLocalFiles(jobId);
+        return true;
     }
 
     /// <summary>
@@ -96,8 +99,10 @@ public sealed class TrainingJobRunner(
     {
         // The pump outlives a stop: the checkpoint the trainer writes as it stops is what the next attempt resumes from.
         await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, leaseLost);
+        // A user's cancel stops the trainer as a graceful stop does, with the same checkpoint.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pump.CancelRequested);
         // Training is synchronous and CPU- or GPU-bound: off the thread pool's async work, on its own thread.
-        var run = await Task.Factory.StartNew(() => job.Run(pump, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var run = await Task.Factory.StartNew(() => job.Run(pump, stop.Token), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await pump.CompleteAsync();
         return run;
     }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Azure.Storage.Queues.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +15,8 @@ namespace BertServerless.Worker.Hosting;
 /// recorded; a message received too often (graceful stops not counted) fails its job and is poisoned; otherwise the
 /// job trains under a <see cref="MessageLease"/>, and the message is deleted only after the final checkpoint is
 /// stored, made visible again at once after a stop, or after <c>RetryDelay</c> after a transient failure; bad input
-/// (<see cref="PermanentErrors"/>) fails the job at once.
+/// (<see cref="PermanentErrors"/>) fails the job at once. A job a user asked to cancel is not started, or stops at the
+/// next step with its checkpoint uploaded; either way it is recorded Cancelled and its message deleted.
 /// </summary>
 public sealed class TrainingMessageHandler(
     PipelineStorage storage,
@@ -42,6 +45,11 @@ public sealed class TrainingMessageHandler(
             await PoisonAsync(lease, text, stoppingToken);
             return;
         }
+
+        using var scope = logger.BeginScope(BertTelemetry.JobScope(ready.JobId));
+        using var activity = BertTelemetry.StartJobActivity("TrainJob", ready.JobId, ActivityKind.Consumer)?.SetTag("bertsl.dequeue_count", message.DequeueCount);
+        if (message.InsertedOn is { } inserted)
+            BertTelemetry.QueueWait.Record(Math.Max(0, (time.GetUtcNow() - inserted).TotalSeconds), new KeyValuePair<string, object?>("queue", storage.TrainingJobs.Name));
 
         JobStatus? status;
         try
@@ -75,6 +83,12 @@ public sealed class TrainingMessageHandler(
             await lease.CompleteAsync(CancellationToken.None);
             return;
         }
+        if (status.CancelRequested is not null)
+        {
+            await CancelAsync(ready.JobId, stoppingToken);
+            await lease.CompleteAsync(stoppingToken);
+            return;
+        }
         // Graceful stops (preemption, scale-in, an execution's timeout) handed the message back on purpose: not failed attempts.
         var attempt = message.DequeueCount - status.TrainingStops;
         if (attempt > settings.MaxDequeueCount)
@@ -88,8 +102,8 @@ public sealed class TrainingMessageHandler(
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
         try
         {
-            await runner.RunAsync(ready, status, attempt, cancel.Token, lease.Lost);
-            // Not cancellable: the job is done, and a stop now would only cause a needless redelivery.
+            // Not cancellable once trained: the job is done, and a stop now would only cause a needless redelivery.
+            if (!await runner.RunAsync(ready, status, attempt, cancel.Token, lease.Lost)) await CancelAsync(ready.JobId, CancellationToken.None);
             await lease.CompleteAsync(CancellationToken.None);
         }
         catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested)
@@ -118,6 +132,18 @@ public sealed class TrainingMessageHandler(
         {
             await RetryOrGiveUpAsync(lease, attempt, ready.JobId, text, e, stoppingToken);
         }
+    }
+
+    /// <summary>Records the cancel as honoured, naming the checkpoint a resume continues from, and drops the job's local files.</summary>
+    private async Task CancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var latest = await checkpoints.ReadLatestAsync(jobId, cancellationToken);
+        var message = latest is { Final: false }
+            ? $"Cancelled at step {latest.Step}; checkpoint {StorageNames.CheckpointsContainer}/{latest.Prefix} is kept, and bertsl resume {jobId} continues from it."
+            : $"Cancelled before training; bertsl resume {jobId} starts it.";
+        await jobs.UpdateAsync(jobId, s => s.Cancel(message, jobs.Now), cancellationToken);
+        logger.LogInformation("Job {JobId}: {Message}", jobId, message);
+        runner.DeleteLocalFiles(jobId);
     }
 
     private async Task RetryOrGiveUpAsync(MessageLease lease, long attempt, string jobId, string text, Exception error, CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
+using BertServerless.Shared.Telemetry;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
 
@@ -11,8 +13,9 @@ namespace BertServerless.Worker.Hosting;
 /// order on one background task. A checkpoint written is uploaded (then latest.json), and its local folder deleted,
 /// which the trainer allows since it never touches a written checkpoint again; progress is written into the job
 /// status at most once per <c>StatusInterval</c>, after appending each log interval's metrics since the last write to
-/// the job's metrics log (<c>jobs/{jobId}/metrics.jsonl</c>). Training never waits for storage;
-/// <see cref="CompleteAsync"/> waits for what is pending.
+/// the job's metrics log (<c>jobs/{jobId}/metrics.jsonl</c>). Each progress write returns the stored status, so it is
+/// also where a user's cancel request is seen (<see cref="CancelRequested"/>) at no extra request. Training never waits
+/// for storage; <see cref="CompleteAsync"/> waits for what is pending.
 /// </summary>
 public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
 {
@@ -26,6 +29,8 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Task _pumping;
+    private readonly CancellationTokenSource _cancelRequested = new();
+    private readonly TrainingMeters _meters = new();
     private TrainingProgress? _unwritten;
     private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
 
@@ -40,6 +45,9 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         _logger = logger;
         _pumping = Task.Run(() => PumpAsync(cancellationToken), CancellationToken.None);
     }
+
+    /// <summary>Cancelled once a progress write finds the job's <see cref="JobStatus.CancelRequested"/> set.</summary>
+    public CancellationToken CancelRequested => _cancelRequested.Token;
 
     /// <summary>Called on the training thread; only queues the event.</summary>
     public void OnProgress(TrainingProgress progress) => _events.Writer.TryWrite(progress);
@@ -65,6 +73,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         {
             // The job was cancelled; whatever was pending is abandoned with it.
         }
+        _cancelRequested.Dispose();
     }
 
     private async Task PumpAsync(CancellationToken cancellationToken)
@@ -77,6 +86,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
                     await UploadCheckpointAsync(checkpoint, cancellationToken);
                     break;
                 case TrainingProgress progress:
+                    _meters.Record(progress);
                     _unwritten = progress;
                     _unwrittenPoints.Add(progress.ToMetricsPoint(_time.GetUtcNow()));
                     if (_time.GetUtcNow() - _lastWrite >= _statusInterval) await WriteProgressAsync(cancellationToken);
@@ -88,9 +98,12 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
 
     private async Task UploadCheckpointAsync(CheckpointWritten checkpoint, CancellationToken cancellationToken)
     {
+        using var activity = BertTelemetry.StartJobActivity("UploadCheckpoint", _jobId)?.SetTag("bertsl.step", checkpoint.Step);
+        var clock = Stopwatch.StartNew();
         try
         {
             var prefix = await _checkpoints.UploadStepAsync(_jobId, checkpoint, cancellationToken);
+            BertTelemetry.CheckpointUpload.Record(clock.Elapsed.TotalSeconds);
             // Uploaded is enough: a resume downloads it again, and a long run would otherwise fill the disk.
             Directory.Delete(checkpoint.Directory, recursive: true);
             _logger.LogInformation("Job {JobId}: uploaded checkpoint {Prefix}", _jobId, prefix);
@@ -99,6 +112,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         {
             // latest.json still names the previous checkpoint, which is whole; the final upload decides the job.
             _logger.LogWarning(e, "Job {JobId}: uploading the checkpoint of step {Step} failed; latest.json keeps the previous one", _jobId, checkpoint.Step);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
         }
     }
 
@@ -112,7 +126,12 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
             // The history first: a curve that reaches the step the status shows.
             await _metrics.AppendAsync(_jobId, _unwrittenPoints, cancellationToken);
             _unwrittenPoints.Clear();
-            await _jobs.UpdateAsync(_jobId, status => status.Progress = progress.ToJobProgress(), cancellationToken);
+            var stored = await _jobs.UpdateAsync(_jobId, status => status.Progress = progress.ToJobProgress(), cancellationToken);
+            if (stored.CancelRequested is not null && !_cancelRequested.IsCancellationRequested)
+            {
+                _logger.LogInformation("Job {JobId}: cancel requested at {Requested}; stopping at the end of the step", _jobId, stored.CancelRequested);
+                await _cancelRequested.CancelAsync();
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

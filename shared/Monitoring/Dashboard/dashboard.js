@@ -49,7 +49,7 @@ function drawJobs(jobs) {
     if (j.job_id === selected) row.classList.add("selected");
     row.onclick = () => { selected = j.job_id; refresh(); };
     cell(row, j.book);
-    cell(row, j.state + (j.cancel_requested ? " (cancel requested)" : ""), "state-" + j.state);
+    cell(row, j.state + (j.cancel_requested && j.state !== "cancelled" ? " (cancel requested)" : ""), "state-" + j.state);
     cell(row, j.total_steps ? j.step + "/" + j.total_steps : "", "num");
     cell(row, fixed(j.loss, 4), "num");
     cell(row, fixed(j.mlm_accuracy, 3), "num");
