@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using BertServerless.Shared;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Tokenization;
 using Spectre.Console;
@@ -50,6 +51,9 @@ public static class PrepCommand
         var manifest = await ConsoleProgress.RunAsync($"Preparing {book.Name}", book.Length,
             progress => pipeline.RunAsync(stream, book.Name, sink, progress, cancellationToken));
         PrintSummary(manifest.Stats, manifest.Shards.Count, book.Length, clock.Elapsed, outDir.FullName);
+        var report = Path.Combine(outDir.FullName, DomainVocabulary.ReportFile);
+        if (options.DomainVocab > 0)
+            AnsiConsole.WriteLine(DocumentJson.Read<DomainVocabularyReport>(report, "domain vocabulary report").Summary() + " vocab.txt is beside the shards, where bertsl train finds it.");
     }
 
     private static void PrintSummary(PrepStats stats, int shards, long bytes, TimeSpan elapsed, string outDir)

@@ -79,7 +79,7 @@ public static class RunCommand
                 AnsiConsole.MarkupLineInterpolated($"[red]Job {jobId} {status.State.ToString().ToLowerInvariant()}:[/] {status.Error ?? status.History[^1].Message}");
                 return CliErrors.Failed;
             }
-            EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter);
+            EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter, status.Result?.ControlBefore, status.Result?.ControlAfter);
             var local = Path.Combine(output.FullName, jobId, CheckpointLayout.FinalFolder);
             await CheckpointDownloader.DownloadAsync(host.Services.GetRequiredService<PipelineStorage>().Checkpoints, status.Result!.CheckpointPrefix!, local, cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Final checkpoint: [bold]{StorageNames.CheckpointsContainer}/{status.Result.CheckpointPrefix}[/], downloaded to [bold]{local}[/]");

@@ -8,6 +8,7 @@ using BertServerless.Shared.Prep;
 using BertServerless.Shared.Storage;
 using BertServerless.Shared.Telemetry;
 using BertServerless.Shared.Text;
+using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ public sealed class BookIntake(
     JobStatusStore jobs,
     IOptionsFactory<PrepOptions> prepDefaults,
     IOptionsFactory<TrainingRecipe> trainingDefaults,
+    BertTokenization tokenizer,
     ILogger<BookIntake> logger)
 {
     /// <summary>Returns the job id, or null when the blob is gone before it could be read.</summary>
@@ -53,9 +55,11 @@ public sealed class BookIntake(
         int chunks;
         try
         {
-            chunks = await SplitAsync(book, properties.ETag, jobId, prep, cancellationToken);
+            var words = prep.DomainVocab > 0 ? new DomainWordCounts(tokenizer.LowerCase) : null;
+            chunks = await SplitAsync(book, properties.ETag, jobId, prep, words, cancellationToken);
+            if (words is not null) await StoreDomainVocabularyAsync(jobId, prep, words, cancellationToken);
         }
-        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException)
+        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException or ArgumentException)
         {
             await FailAsync(jobId, e.Message, cancellationToken);
             return jobId;
@@ -195,7 +199,7 @@ public sealed class BookIntake(
     /// Streams the book (never held whole in memory) into chunk blobs of whole paragraphs, one paragraph per line.
     /// Reads the exact version that made the job (If-Match), so a book overwritten meanwhile fails instead of mixing.
     /// </summary>
-    private async Task<int> SplitAsync(BlobClient book, ETag etag, string jobId, PrepOptions prep, CancellationToken cancellationToken)
+    private async Task<int> SplitAsync(BlobClient book, ETag etag, string jobId, PrepOptions prep, DomainWordCounts? words, CancellationToken cancellationToken)
     {
         await using var stream = await book.OpenReadAsync(
             new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } },
@@ -204,12 +208,27 @@ public sealed class BookIntake(
         var count = 0;
         foreach (var chunk in BookChunker.Chunk(paragraphs, prep.ChunkChars))
         {
+            foreach (var paragraph in chunk.Paragraphs) words?.Add(paragraph);
             var text = BinaryData.FromString(string.Join('\n', chunk.Paragraphs));
             await storage.Shards.GetBlobClient(BlobPaths.ChunkText(jobId, chunk.Index)).UploadAsync(text, overwrite: true, cancellationToken);
             logger.LogInformation("Job {JobId}: stored chunk {Chunk} ({Paragraphs} paragraphs)", jobId, chunk.Index, chunk.Paragraphs.Count);
             count++;
         }
         return count;
+    }
+
+    /// <summary>
+    /// Chooses the job's domain vocabulary from the whole book's word counts, before any chunk is queued (chunks are
+    /// prepared independently, so they must all find the one vocabulary), and stores it with its report.
+    /// </summary>
+    private async Task StoreDomainVocabularyAsync(string jobId, PrepOptions prep, DomainWordCounts words, CancellationToken cancellationToken)
+    {
+        var result = DomainVocabulary.Build(tokenizer, words, prep.DomainVocab, prep.MinCount);
+        var report = DomainVocabularyReport.For(result, tokenizer, prep.MinCount);
+        await storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId)).UploadAsync(BinaryData.FromBytes(result.Tokenization.VocabBytes), overwrite: true, cancellationToken);
+        await storage.Jobs.GetBlobClient(BlobPaths.DomainVocabularyReport(jobId)).UploadAsync(BinaryData.FromString(report.ToJson()), overwrite: true, cancellationToken);
+        await jobs.UpdateAsync(jobId, status => status.Note(report.Summary(), jobs.Now), cancellationToken);
+        logger.LogInformation("Job {JobId}: {Summary}", jobId, report.Summary());
     }
 
     private async Task FailAsync(string jobId, string error, CancellationToken cancellationToken)

@@ -43,15 +43,16 @@ public sealed class ChunkShardBuilder(
 
         var text = await storage.Shards.GetBlobClient(BlobPaths.ChunkText(message.JobId, message.ChunkIndex)).DownloadContentAsync(cancellationToken);
         var chunk = new BookChunk(message.ChunkIndex, text.Value.Content.ToString().Split('\n'));
-        var metadata = PrepMetadata.For(prep, tokenizer, status.Source.Name);
+        var vocabulary = prep.DomainVocab > 0 ? await JobVocabularyAsync(message.JobId, cancellationToken) : tokenizer;
+        var metadata = PrepMetadata.For(prep, vocabulary, status.Source.Name);
 
         List<PackedShard> shards;
         PrepStats stats;
         try
         {
-            var result = new ChunkPreparer(tokenizer, prep).Prepare(chunk);
+            var result = new ChunkPreparer(vocabulary, prep).Prepare(chunk);
             stats = result.Stats;
-            shards = [.. ShardPacker.Pack(result, prep.ShardSize, tokenizer.Special.Pad, metadata)];
+            shards = [.. ShardPacker.Pack(result, prep.ShardSize, vocabulary.Special.Pad, metadata)];
         }
         catch (InvalidDataException e)
         {
@@ -84,6 +85,14 @@ public sealed class ChunkShardBuilder(
         }
 
         await finisher.TryFinishAsync(message.JobId, message.ChunkCount, metadata, cancellationToken);
+    }
+
+    /// <summary>The domain vocabulary the intake chose for the whole book: every chunk tokenizes with it.</summary>
+    private async Task<BertTokenization> JobVocabularyAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var blob = storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId));
+        var bytes = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        return BertTokenization.FromVocabBytes(bytes, tokenizer.LowerCase, $"{StorageNames.JobsContainer}/{blob.Name}");
     }
 
     /// <summary>

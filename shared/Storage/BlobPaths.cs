@@ -18,6 +18,12 @@ public static class BlobPaths
     /// <summary>Jobs container: the <c>TrainingRequest</c> gate: claimed by the finisher that sends <c>ShardsReady</c>, then marked sent.</summary>
     public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
 
+    /// <summary>Jobs container: the vocabulary the job's shards and model use, when prep chose a domain vocabulary (domain_vocab).</summary>
+    public static string Vocabulary(string jobId) => $"{jobId}/{CheckpointLayout.VocabFile}";
+
+    /// <summary>Jobs container: the words the domain vocabulary chose and the tokens they save.</summary>
+    public static string DomainVocabularyReport(string jobId) => $"{jobId}/{Tokenization.DomainVocabulary.ReportFile}";
+
     /// <summary>Shards container: the prefix of everything prep writes for a job.</summary>
     public static string ShardsPrefix(string jobId) => $"{jobId}/";
 

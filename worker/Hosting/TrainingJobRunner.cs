@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Shards;
@@ -85,9 +86,10 @@ public sealed class TrainingJobRunner(
         recipe.Validate();
         var directory = LocalDirectory(ready.JobId);
         var shards = await DownloadShardsAsync(ready, Path.Combine(directory, "shards"), cancellationToken);
+        await DownloadVocabularyAsync(ready.JobId, shards, cancellationToken);
         var resumeFrom = latest is { Final: false } ? await DownloadResumeAsync(latest, Path.Combine(directory, "resume"), cancellationToken) : null;
-        // A resumed run continues its own checkpoint; the base model it started from is already in it.
-        var baseModel = resumeFrom is null && recipe.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
+        // A resumed run continues its own checkpoint, and still needs the base model: the adaptation report scores it.
+        var baseModel = recipe.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
         var output = Path.Combine(directory, "output");
         // A previous attempt's files would otherwise be uploaded with this one's.
         if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
@@ -112,7 +114,11 @@ public sealed class TrainingJobRunner(
         var message = $"Trained {steps} step(s); model in {StorageNames.CheckpointsContainer}/{prefix}";
         await jobs.UpdateAsync(jobId, status =>
         {
-            status.Result = new JobResult { CheckpointPrefix = prefix, EvalBefore = evaluation.Before, EvalAfter = evaluation.After };
+            status.Result = new JobResult
+            {
+                CheckpointPrefix = prefix, EvalBefore = evaluation.Before, EvalAfter = evaluation.After,
+                ControlBefore = evaluation.ControlBefore, ControlAfter = evaluation.ControlAfter,
+            };
             status.Progress ??= new JobProgress();
             status.Progress.Step = steps;
             status.Progress.TotalSteps = steps;
@@ -138,6 +144,22 @@ public sealed class TrainingJobRunner(
         }
         logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.Shards.Count, directory, downloaded);
         return directory;
+    }
+
+    /// <summary>The domain vocabulary prep chose (domain_vocab), beside the shards where <see cref="TrainingVocabulary.Select"/> finds it; most jobs have none.</summary>
+    private async Task DownloadVocabularyAsync(string jobId, string shardsDirectory, CancellationToken cancellationToken)
+    {
+        var blob = storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId));
+        var path = Path.Combine(shardsDirectory, CheckpointLayout.VocabFile);
+        try
+        {
+            await blob.DownloadToAsync(path, cancellationToken);
+            logger.LogInformation("Job {JobId}: its domain vocabulary is {Path}", jobId, path);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>

@@ -55,6 +55,9 @@ public static class ModelCard
         card.AppendLine("## Held-out evaluation");
         card.AppendLine();
         card.AppendLine(EvaluationTable(facts.Evaluation));
+        card.AppendLine("## Control text");
+        card.AppendLine();
+        card.AppendLine(ControlTable(facts.Evaluation));
         card.AppendLine("## How to use");
         card.AppendLine();
         card.AppendLine("```python");
@@ -95,6 +98,22 @@ public static class ModelCard
         table.AppendLine();
         var sequences = evaluation.After?.Sequences ?? evaluation.Before!.Sequences;
         table.AppendLine(Invariant($"On {sequences} held-out sequences of the book ({string.Join(", ", evaluation.EvalShards)})."));
+        return table.ToString();
+    }
+
+    /// <summary>The other half of the adaptation report: what the model kept of general English while it learned the book.</summary>
+    private static string ControlTable(EvaluationReport evaluation)
+    {
+        if (evaluation.ControlBefore is null && evaluation.ControlAfter is null) return "The worker had no control text, so there is no control evaluation.\n";
+        var table = new StringBuilder();
+        table.AppendLine("| | MLM loss | perplexity | MLM accuracy | NSP accuracy |");
+        table.AppendLine("|---|---|---|---|---|");
+        foreach (var (label, result) in new[] { ("before", evaluation.ControlBefore), ("after", evaluation.ControlAfter) })
+            if (result is not null)
+                table.AppendLine(Invariant($"| {label} | {result.MlmLoss:F4} | {result.Perplexity:F1} | {result.MlmAccuracy:F4} | {result.NspAccuracy:F4} |"));
+        table.AppendLine();
+        var sequences = evaluation.ControlAfter?.Sequences ?? evaluation.ControlBefore!.Sequences;
+        table.AppendLine(Invariant($"On the first {sequences} sequences of {evaluation.ControlText}, H. G. Wells's *The Time Machine* (general English, public domain), prepared as the book was: \"before\" is the start model, \"after\" the final one. The book's loss falling while this one holds shows the model learned the book without forgetting English."));
         return table.ToString();
     }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using BertServerless.Shared.Shards;
+using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Evaluation;
@@ -12,9 +14,10 @@ namespace BertServerless.Worker.Training;
 /// <summary>
 /// One training job end to end, shared by <c>bertsl train</c> and the worker host: take the recipe (the resumed
 /// checkpoint's, when resuming), choose and check the vocabulary, load and split the shards, build or load the model
-/// on the device, evaluate, train, evaluate again, write <c>eval.json</c> and the final folder's model card. The model is <see cref="ResumeFrom"/>'s
-/// checkpoint if set, else the base model (<see cref="BaseModelDirectory"/>, or the recipe's base_model read as a local
-/// directory), else a fresh model of the recipe's preset seeded by its seed.
+/// on the device, evaluate the start model on the held-out book and the control text, train, evaluate the final model
+/// likewise, write <c>eval.json</c> (the adaptation report) and the final folder's model card. The start model is the
+/// base model (<see cref="BaseModelDirectory"/>, or the recipe's base_model read as a local directory), else a fresh
+/// model of the recipe's preset seeded by its seed; training continues <see cref="ResumeFrom"/>'s checkpoint if set.
 /// </summary>
 public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory, TrainingRecipe Recipe, TrainingHardware Hardware)
 {
@@ -30,52 +33,112 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
     /// <summary>A vocab.txt the user named; otherwise <see cref="TrainingVocabulary.Select"/> decides.</summary>
     public string? Vocabulary { get; init; }
 
+    /// <summary>The adaptation report's control text (<see cref="Evaluation.ControlText"/>); null leaves it out.</summary>
+    public string? ControlTextPath { get; init; } = File.Exists(ControlText.DefaultPath) ? ControlText.DefaultPath : null;
+
     public TrainingRun Run(ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
     {
         // A resumed run keeps the recipe it started with: same split, data order and schedule.
         var recipe = ResumeFrom is null ? Recipe : TrainerState.Load(ResumeFrom).Recipe;
         recipe.Validate();
-        var baseModel = ResumeFrom is null ? BaseModelDirectory ?? recipe.BaseModel : null;
-        var vocabPath = TrainingVocabulary.Select(Vocabulary, ResumeFrom ?? baseModel);
+        // The start model is known even when resuming: the adaptation report compares the final model with it.
+        var baseModel = BaseModelDirectory ?? recipe.BaseModel;
+        var vocabPath = TrainingVocabulary.Select(Vocabulary, ShardsDirectory, ResumeFrom ?? baseModel);
         var (train, eval) = EvalShardsDirectory is { } evalDirectory
             ? (ShardDataset.Load(ShardsDirectory), ShardDataset.Load(evalDirectory))
             : ShardDataset.LoadWithHoldOut(ShardsDirectory, recipe.EvalFraction);
         var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        var vocabulary = BertTokenization.FromVocabFile(vocabPath, train.Metadata.GetValueOrDefault(ShardFormat.Meta.DoLowerCase) != "false");
         var device = Hardware.Prepare();
-
-        // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
-        using var model = LoadModel(baseModel, vocabSize, recipe);
-        TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
-        model.to(device);
-
-        var before = eval is null ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize, cancellationToken);
-        TrainingOutcome outcome;
-        PrecisionChoice precision;
-        var clock = Stopwatch.StartNew();
-        using (var trainer = new Trainer(model, recipe, Hardware))
+        var controlDirectory = Directory.CreateTempSubdirectory("bertsl-control-").FullName;
+        try
         {
-            precision = trainer.Precision;
-            outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+            var control = ControlTextPath is null ? null : ControlText.Prepare(ControlTextPath, controlDirectory, vocabulary, train.Metadata);
+            return Run(recipe, baseModel, vocabPath, vocabulary, train, eval, control, device, observer, cancellationToken);
         }
-        var trainingTime = clock.Elapsed;
-        var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize);
-
-        var evaluation = new EvaluationReport(before, after, eval?.Files.Select(Path.GetFileName).OfType<string>().ToArray() ?? []);
-        evaluation.Save(Path.Combine(OutputDirectory, CheckpointLayout.EvalFile));
-        if (!outcome.Cancelled)
-            ModelCard.Save(outcome.Checkpoint, new ModelCardFacts(recipe, model.Config, train.Metadata, outcome.State.GlobalStep,
-                trainingTime, ResumeFrom is not null, Describe(device, precision), evaluation));
-        return new TrainingRun(outcome, evaluation);
+        finally
+        {
+            Directory.Delete(controlDirectory, recursive: true);
+        }
     }
+
+    private TrainingRun Run(TrainingRecipe recipe, string? baseModel, string vocabPath, BertTokenization vocabulary, ShardDataset train,
+        ShardDataset? eval, ShardDataset? control, Device device, ITrainingObserver? observer, CancellationToken cancellationToken)
+    {
+        // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
+        var model = LoadStartModel(baseModel, vocabulary, recipe);
+        try
+        {
+            TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
+            model.to(device);
+            var before = Score(model, eval, recipe, cancellationToken);
+            var controlBefore = Score(model, control, recipe, cancellationToken);
+            if (ResumeFrom is not null)
+            {
+                model.Dispose();
+                model = HfCheckpoint.Load(ResumeFrom);
+                model.to(device);
+            }
+
+            TrainingOutcome outcome;
+            PrecisionChoice precision;
+            var clock = Stopwatch.StartNew();
+            using (var trainer = new Trainer(model, recipe, Hardware))
+            {
+                precision = trainer.Precision;
+                outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+            }
+            var trainingTime = clock.Elapsed;
+            var after = outcome.Cancelled ? null : Score(model, eval, recipe, CancellationToken.None);
+            var controlAfter = outcome.Cancelled ? null : Score(model, control, recipe, CancellationToken.None);
+
+            var evaluation = new EvaluationReport(before, after, eval?.Files.Select(Path.GetFileName).OfType<string>().ToArray() ?? [])
+            {
+                ControlBefore = controlBefore,
+                ControlAfter = controlAfter,
+                ControlText = control is null ? null : ControlText.FileName,
+            };
+            evaluation.Save(Path.Combine(OutputDirectory, CheckpointLayout.EvalFile));
+            if (!outcome.Cancelled)
+                ModelCard.Save(outcome.Checkpoint, new ModelCardFacts(recipe, model.Config, train.Metadata, outcome.State.GlobalStep,
+                    trainingTime, ResumeFrom is not null, Describe(device, precision), evaluation));
+            return new TrainingRun(outcome, evaluation);
+        }
+        finally
+        {
+            model.Dispose();
+        }
+    }
+
+    private static EvaluationResult? Score(BertForPreTraining model, ShardDataset? data, TrainingRecipe recipe, CancellationToken cancellationToken)
+        => data is null ? null : Evaluator.Evaluate(model, data, recipe.BatchSize, cancellationToken);
 
     private static string Describe(Device device, PrecisionChoice precision)
         => (device.type == DeviceType.CPU ? $"CPU ({get_num_threads()} threads)" : device.ToString()) + $" in {precision}";
 
-    private BertForPreTraining LoadModel(string? baseModel, int vocabSize, TrainingRecipe recipe)
+    /// <summary>
+    /// The base model, its new domain words' rows initialised (<see cref="DomainEmbeddingInit"/>) when the job's
+    /// vocabulary fills slots its own leaves unused; else a fresh model of the preset, seeded by the recipe's seed so a
+    /// resumed run rebuilds the same start.
+    /// </summary>
+    private static BertForPreTraining LoadStartModel(string? baseModel, BertTokenization vocabulary, TrainingRecipe recipe)
     {
-        if (ResumeFrom is not null) return HfCheckpoint.Load(ResumeFrom);
-        if (baseModel is not null) return HfCheckpoint.Load(baseModel);
-        manual_seed(recipe.Seed); // a fresh model's initial weights follow the run's seed
-        return new BertForPreTraining(BertConfig.FromPresetOrPath(recipe.Preset, vocabSize));
+        if (baseModel is null)
+        {
+            manual_seed(recipe.Seed);
+            return new BertForPreTraining(BertConfig.FromPresetOrPath(recipe.Preset, vocabulary.VocabSize));
+        }
+        var model = HfCheckpoint.Load(baseModel);
+        if (ModelVocabulary(baseModel, model.Config.VocabSize, vocabulary.LowerCase) is { } own && own.VocabSha256 != vocabulary.VocabSha256)
+            DomainEmbeddingInit.Apply(model, own, vocabulary);
+        return model;
+    }
+
+    /// <summary>The base model's vocab.txt, else bert-base-uncased when the model has its size; null when the model's vocabulary is unknown.</summary>
+    private static BertTokenization? ModelVocabulary(string baseModel, int vocabSize, bool lowerCase)
+    {
+        var file = Path.Combine(baseModel, CheckpointLayout.VocabFile);
+        if (File.Exists(file)) return BertTokenization.FromVocabFile(file, lowerCase);
+        return vocabSize == BertTokenization.Default.VocabSize ? BertTokenization.Default : null;
     }
 }
