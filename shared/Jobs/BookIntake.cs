@@ -57,7 +57,9 @@ public sealed class BookIntake(
         {
             var words = prep.DomainVocab > 0 ? new DomainWordCounts(tokenizer.LowerCase) : null;
             chunks = await SplitAsync(book, properties.ETag, jobId, prep, words, cancellationToken);
-            if (words is not null) await StoreDomainVocabularyAsync(jobId, prep, words, cancellationToken);
+            var vocabulary = await StartVocabularyAsync(training, cancellationToken);
+            if (words is not null) await StoreDomainVocabularyAsync(jobId, prep, vocabulary, words, cancellationToken);
+            else if (vocabulary != tokenizer) await StoreVocabularyAsync(jobId, vocabulary, cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or DecoderFallbackException or ArgumentException)
         {
@@ -180,19 +182,35 @@ public sealed class BookIntake(
     }
 
     private async Task<string?> ReadBaseModelConfigAsync(string baseModel, CancellationToken cancellationToken)
+        => (await ReadBaseModelFileAsync(baseModel, CheckpointLayout.ConfigFile, cancellationToken))?.ToString();
+
+    /// <summary>A file of the base model: a local directory's, else a checkpoints-container folder's; null when it is not there.</summary>
+    private async Task<BinaryData?> ReadBaseModelFileAsync(string baseModel, string file, CancellationToken cancellationToken)
     {
-        var local = Path.Combine(baseModel, CheckpointLayout.ConfigFile);
-        if (File.Exists(local)) return await File.ReadAllTextAsync(local, cancellationToken);
+        var local = Path.Combine(baseModel, file);
+        if (File.Exists(local)) return BinaryData.FromBytes(await File.ReadAllBytesAsync(local, cancellationToken));
         var prefix = baseModel.Trim().Trim('/');
         if (prefix.StartsWith(StorageNames.CheckpointsContainer + "/", StringComparison.Ordinal)) prefix = prefix[(StorageNames.CheckpointsContainer.Length + 1)..];
         try
         {
-            return (await storage.Checkpoints.GetBlobClient($"{prefix}/{CheckpointLayout.ConfigFile}").DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+            return (await storage.Checkpoints.GetBlobClient($"{prefix}/{file}").DownloadContentAsync(cancellationToken)).Value.Content;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The vocabulary the job starts from: the base model's vocab.txt when it has one (a model an earlier job adapted
+    /// carries its domain words, which this job's shards must keep), else the configured one.
+    /// </summary>
+    private async Task<BertTokenization> StartVocabularyAsync(TrainingRecipe training, CancellationToken cancellationToken)
+    {
+        if (training.BaseModel is not { } baseModel || await ReadBaseModelFileAsync(baseModel, CheckpointLayout.VocabFile, cancellationToken) is not { } bytes)
+            return tokenizer;
+        var vocabulary = BertTokenization.FromVocabBytes(bytes.ToArray(), tokenizer.LowerCase, $"{baseModel}/{CheckpointLayout.VocabFile}");
+        return vocabulary.VocabSha256 == tokenizer.VocabSha256 ? tokenizer : vocabulary;
     }
 
     /// <summary>
@@ -219,17 +237,22 @@ public sealed class BookIntake(
 
     /// <summary>
     /// Chooses the job's domain vocabulary from the whole book's word counts, before any chunk is queued (chunks are
-    /// prepared independently, so they must all find the one vocabulary), and stores it with its report.
+    /// prepared independently, so they must all find the one vocabulary), and stores it with its report. The words
+    /// take the start vocabulary's free <c>[unusedN]</c> slots, so a base model's own domain words stay where they are.
     /// </summary>
-    private async Task StoreDomainVocabularyAsync(string jobId, PrepOptions prep, DomainWordCounts words, CancellationToken cancellationToken)
+    private async Task StoreDomainVocabularyAsync(string jobId, PrepOptions prep, BertTokenization start, DomainWordCounts words, CancellationToken cancellationToken)
     {
-        var result = DomainVocabulary.Build(tokenizer, words, prep.DomainVocab, prep.MinCount);
-        var report = DomainVocabularyReport.For(result, tokenizer, prep.MinCount);
-        await storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId)).UploadAsync(BinaryData.FromBytes(result.Tokenization.VocabBytes), overwrite: true, cancellationToken);
+        var result = DomainVocabulary.Build(start, words, prep.DomainVocab, prep.MinCount);
+        var report = DomainVocabularyReport.For(result, start, prep.MinCount);
+        await StoreVocabularyAsync(jobId, result.Tokenization, cancellationToken);
         await storage.Jobs.GetBlobClient(BlobPaths.DomainVocabularyReport(jobId)).UploadAsync(BinaryData.FromString(report.ToJson()), overwrite: true, cancellationToken);
         await jobs.UpdateAsync(jobId, status => status.Note(report.Summary(), jobs.Now), cancellationToken);
         logger.LogInformation("Job {JobId}: {Summary}", jobId, report.Summary());
     }
+
+    /// <summary>The job's own vocabulary, which every chunk then tokenizes with (<see cref="ChunkShardBuilder"/>) and the worker trains with.</summary>
+    private async Task StoreVocabularyAsync(string jobId, BertTokenization vocabulary, CancellationToken cancellationToken)
+        => await storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId)).UploadAsync(BinaryData.FromBytes(vocabulary.VocabBytes), overwrite: true, cancellationToken);
 
     private async Task FailAsync(string jobId, string error, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Azure;
 using System.Diagnostics;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Prep;
@@ -43,7 +44,8 @@ public sealed class ChunkShardBuilder(
 
         var text = await storage.Shards.GetBlobClient(BlobPaths.ChunkText(message.JobId, message.ChunkIndex)).DownloadContentAsync(cancellationToken);
         var chunk = new BookChunk(message.ChunkIndex, text.Value.Content.ToString().Split('\n'));
-        var vocabulary = prep.DomainVocab > 0 ? await JobVocabularyAsync(message.JobId, cancellationToken) : tokenizer;
+        var vocabulary = await JobVocabularyAsync(message.JobId, cancellationToken)
+                         ?? (prep.DomainVocab > 0 ? throw new InvalidDataException($"Job {message.JobId} has domain_vocab={prep.DomainVocab} but no {BlobPaths.Vocabulary(message.JobId)} in {StorageNames.JobsContainer}.") : tokenizer);
         var metadata = PrepMetadata.For(prep, vocabulary, status.Source.Name);
 
         List<PackedShard> shards;
@@ -87,12 +89,22 @@ public sealed class ChunkShardBuilder(
         await finisher.TryFinishAsync(message.JobId, message.ChunkCount, metadata, cancellationToken);
     }
 
-    /// <summary>The domain vocabulary the intake chose for the whole book: every chunk tokenizes with it.</summary>
-    private async Task<BertTokenization> JobVocabularyAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The vocabulary the intake stored for the job (a domain vocabulary, or a base model's own), which every chunk
+    /// tokenizes with; null when the job uses the configured one.
+    /// </summary>
+    private async Task<BertTokenization?> JobVocabularyAsync(string jobId, CancellationToken cancellationToken)
     {
         var blob = storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId));
-        var bytes = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
-        return BertTokenization.FromVocabBytes(bytes, tokenizer.LowerCase, $"{StorageNames.JobsContainer}/{blob.Name}");
+        try
+        {
+            var bytes = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+            return BertTokenization.FromVocabBytes(bytes, tokenizer.LowerCase, $"{StorageNames.JobsContainer}/{blob.Name}");
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
     }
 
     /// <summary>

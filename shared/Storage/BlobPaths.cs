@@ -18,7 +18,7 @@ public static class BlobPaths
     /// <summary>Jobs container: the <c>TrainingRequest</c> gate: claimed by the finisher that sends <c>ShardsReady</c>, then marked sent.</summary>
     public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
 
-    /// <summary>Jobs container: the vocabulary the job's shards and model use, when prep chose a domain vocabulary (domain_vocab).</summary>
+    /// <summary>Jobs container: the vocabulary the job's shards and model use, when it is not the configured one (a domain vocabulary, a base model's own).</summary>
     public static string Vocabulary(string jobId) => $"{jobId}/{CheckpointLayout.VocabFile}";
 
     /// <summary>Jobs container: the words the domain vocabulary chose and the tokens they save.</summary>

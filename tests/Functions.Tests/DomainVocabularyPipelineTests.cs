@@ -54,4 +54,37 @@ public sealed class DomainVocabularyPipelineTests(AzuriteFixture azurite)
         Assert.Equal(JobState.Failed, status!.State);
         Assert.Contains("domain_vocab must be between 0 (off) and 994 (got 2000)", status.Error);
     }
+
+    [Fact]
+    public async Task Upload_with_a_base_model_of_its_own_vocabulary_keeps_its_words_and_fills_the_next_free_slots()
+    {
+        // A base model an earlier job adapted: a domain word in [unused0].
+        var baseModel = Directory.CreateTempSubdirectory("bertsl-base-vocab-").FullName;
+        var tokens = Enumerable.Range(0, BertTokenization.Default.VocabSize).Select(BertTokenization.Default.IdToToken).ToArray();
+        var unused0 = Array.IndexOf(tokens, "[unused0]");
+        tokens[unused0] = "stoicism";
+        File.WriteAllLines(Path.Combine(baseModel, "vocab.txt"), tokens);
+        var baseVocabulary = BertTokenization.FromVocabFile(Path.Combine(baseModel, "vocab.txt"));
+
+        var adapted = await azurite.UploadAsync("base-vocab-domain.txt", File.ReadAllBytes(TestData.Meditations),
+            new Dictionary<string, string> { ["domain_vocab"] = "5", ["base_model"] = baseModel });
+        var plain = await azurite.UploadAsync("base-vocab-plain.txt", File.ReadAllBytes(TestData.Meditations),
+            new Dictionary<string, string> { ["base_model"] = baseModel });
+        await azurite.RunUntilAsync(async () => await azurite.IsFinishedPrepAsync(adapted.JobId) && await azurite.IsFinishedPrepAsync(plain.JobId), seconds: 90);
+
+        async Task<BertTokenization> JobVocabularyAsync(string jobId) => BertTokenization.FromVocabBytes(
+            (await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId)).DownloadContentAsync()).Value.Content.ToArray(), true, jobId);
+        var withWords = await JobVocabularyAsync(adapted.JobId);
+        Assert.Equal("stoicism", withWords.IdToToken(unused0));
+        Assert.Equal(5, Enumerable.Range(0, tokens.Length).Count(id => withWords.IdToToken(id) != tokens[id]));
+        Assert.Equal("thyself", withWords.IdToToken(Array.IndexOf(tokens, "[unused1]")));
+        // Without domain_vocab the job still prepares with the base model's vocabulary, so its shards fit the model.
+        Assert.Equal(baseVocabulary.VocabSha256, (await JobVocabularyAsync(plain.JobId)).VocabSha256);
+        foreach (var (jobId, vocabulary) in new[] { (adapted.JobId, withWords), (plain.JobId, baseVocabulary) })
+        {
+            var manifest = ShardManifest.Parse((await azurite.Storage.Shards.GetBlobClient(BlobPaths.Manifest(jobId)).DownloadContentAsync()).Value.Content.ToString(), "manifest");
+            Assert.Equal(vocabulary.VocabSha256, manifest.Settings[ShardFormat.Meta.VocabSha256]);
+        }
+        Directory.Delete(baseModel, recursive: true);
+    }
 }
