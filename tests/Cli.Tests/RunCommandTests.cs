@@ -52,6 +52,8 @@ public class RunCommandTests
         Assert.Equal(10, changed.Length);
         Assert.All(changed, p => Assert.StartsWith("[unused", p.First));
         Assert.Contains("thyself", firstVocab);
-        Assert.Contains("## Control text", File.ReadAllText(Path.Combine(second, "README.md")));
+        var card = File.ReadAllText(Path.Combine(second, "README.md"));
+        Assert.Contains("## Control text", card);
+        Assert.Contains("## Domain vocabulary", card); // the worker found the job's report in storage
     }
 }

@@ -4,6 +4,7 @@ using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
@@ -146,19 +147,24 @@ public sealed class TrainingJobRunner(
         return directory;
     }
 
-    /// <summary>The domain vocabulary prep chose (domain_vocab), beside the shards where <see cref="TrainingVocabulary.Select"/> finds it; most jobs have none.</summary>
+    /// <summary>
+    /// The job's own vocabulary and its domain vocabulary report, when the intake stored them, beside the shards where
+    /// <see cref="TrainingVocabulary.Select"/> and the model card find them; most jobs have neither.
+    /// </summary>
     private async Task DownloadVocabularyAsync(string jobId, string shardsDirectory, CancellationToken cancellationToken)
     {
-        var blob = storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId));
-        var path = Path.Combine(shardsDirectory, CheckpointLayout.VocabFile);
-        try
+        foreach (var (name, file) in new[] { (BlobPaths.Vocabulary(jobId), CheckpointLayout.VocabFile), (BlobPaths.DomainVocabularyReport(jobId), DomainVocabulary.ReportFile) })
         {
-            await blob.DownloadToAsync(path, cancellationToken);
-            logger.LogInformation("Job {JobId}: its domain vocabulary is {Path}", jobId, path);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            File.Delete(path);
+            var path = Path.Combine(shardsDirectory, file);
+            try
+            {
+                await storage.Jobs.GetBlobClient(name).DownloadToAsync(path, cancellationToken);
+                logger.LogInformation("Job {JobId}: {File} of the job in {Path}", jobId, file, path);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                File.Delete(path);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BertServerless.Shared;
+using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Model;
 
@@ -15,7 +16,11 @@ public sealed record ModelCardFacts(
     TimeSpan TrainingTime,
     bool Resumed,
     string Hardware,
-    EvaluationReport Evaluation);
+    EvaluationReport Evaluation)
+{
+    /// <summary>The words prep gave the vocabulary's unused slots (domain_vocab), when it did.</summary>
+    public DomainVocabularyReport? DomainVocabulary { get; init; }
+}
 
 /// <summary>
 /// <c>final/README.md</c> in Hugging Face's model-card form (YAML front matter, then Markdown), so the hub and a
@@ -58,6 +63,7 @@ public static class ModelCard
         card.AppendLine("## Control text");
         card.AppendLine();
         card.AppendLine(ControlTable(facts.Evaluation));
+        if (facts.DomainVocabulary is { } domain) card.AppendLine(DomainVocabularySection(domain));
         card.AppendLine("## How to use");
         card.AppendLine();
         card.AppendLine("```python");
@@ -115,6 +121,20 @@ public static class ModelCard
         var sequences = evaluation.ControlAfter?.Sequences ?? evaluation.ControlBefore!.Sequences;
         table.AppendLine(Invariant($"On the first {sequences} sequences of {evaluation.ControlText}, H. G. Wells's *The Time Machine* (general English, public domain), prepared as the book was: \"before\" is the start model, \"after\" the final one. The book's loss falling while this one holds shows the model learned the book without forgetting English."));
         return table.ToString();
+    }
+
+    private static string DomainVocabularySection(DomainVocabularyReport domain)
+    {
+        var section = new StringBuilder();
+        section.AppendLine("## Domain vocabulary");
+        section.AppendLine();
+        section.AppendLine(Invariant($"{domain.Words.Count} of the book's words, each used at least {domain.MinCount} times and split into three or more pieces before, took the vocabulary's `[unusedN]` slots; they save {domain.SavedShare:P2} of the book's word-piece tokens ({domain.TokensBefore:N0} → {domain.TokensAfter:N0}). Each started as the mean of its former pieces' embeddings."));
+        section.AppendLine();
+        section.AppendLine("| word | id | uses | pieces before | tokens saved |");
+        section.AppendLine("|---|---|---|---|---|");
+        foreach (var word in domain.Words)
+            section.AppendLine(Invariant($"| {word.Word.Replace("|", "\\|")} | {word.Id} | {word.Count} | {string.Join(' ', word.PiecesBefore).Replace("|", "\\|")} | {word.TokensSaved} |"));
+        return section.ToString();
     }
 
     private static string Cell(object? value) => value is null ? "(unset)" : Knobs.Format(value).Replace("|", "\\|");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BertServerless.Shared;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
@@ -101,13 +102,20 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
             evaluation.Save(Path.Combine(OutputDirectory, CheckpointLayout.EvalFile));
             if (!outcome.Cancelled)
                 ModelCard.Save(outcome.Checkpoint, new ModelCardFacts(recipe, model.Config, train.Metadata, outcome.State.GlobalStep,
-                    trainingTime, ResumeFrom is not null, Describe(device, precision), evaluation));
+                    trainingTime, ResumeFrom is not null, Describe(device, precision), evaluation) { DomainVocabulary = DomainVocabularyBesideShards() });
             return new TrainingRun(outcome, evaluation);
         }
         finally
         {
             model.Dispose();
         }
+    }
+
+    /// <summary>The report prep writes beside the shards with the domain vocabulary (the worker downloads it there too).</summary>
+    private DomainVocabularyReport? DomainVocabularyBesideShards()
+    {
+        var path = Path.Combine(ShardsDirectory, Shared.Tokenization.DomainVocabulary.ReportFile);
+        return File.Exists(path) ? DocumentJson.Read<DomainVocabularyReport>(path, "domain vocabulary report") : null;
     }
 
     private static EvaluationResult? Score(BertForPreTraining model, ShardDataset? data, TrainingRecipe recipe, CancellationToken cancellationToken)

@@ -96,7 +96,10 @@ public sealed class DomainVocabularyTrainingTests : IDisposable
         Assert.Equal(ControlText.MaxSequences, eval.ControlBefore!.Sequences);
         foreach (var result in new[] { eval.Before!, eval.After!, eval.ControlBefore, eval.ControlAfter! })
             Assert.True(double.IsFinite(result.MlmLoss) && result.MlmLoss > 0, result.ToString());
-        Assert.Contains("## Control text", File.ReadAllText(Path.Combine(final, CheckpointLayout.ModelCardFile)));
+        var card = File.ReadAllText(Path.Combine(final, CheckpointLayout.ModelCardFile));
+        Assert.Contains("## Control text", card);
+        Assert.Contains("## Domain vocabulary", card);
+        Assert.Contains("| thyself | 1 | 120 | thy ##sel ##f | 240 |", card);
 
         using var trained = HfCheckpoint.Load(final);
         var held = ShardDataset.LoadWithHoldOut(shards, recipe.EvalFraction).Eval!;
