@@ -61,7 +61,10 @@ public static partial class DomainVocabulary
 
     /// <summary>The ids of the <c>[unusedN]</c> rows, in id order: the slots a vocabulary reserves for its users.</summary>
     public static IReadOnlyList<int> Placeholders(BertTokenization vocabulary)
-        => [.. Enumerable.Range(0, vocabulary.VocabSize).Where(id => UnusedToken().IsMatch(vocabulary.IdToToken(id)))];
+        => [.. Enumerable.Range(0, vocabulary.VocabSize).Where(id => IsUnusedSlot(vocabulary.IdToToken(id)))];
+
+    /// <summary>Whether a vocabulary entry is a reserved <c>[unusedN]</c> placeholder, free for a domain word.</summary>
+    public static bool IsUnusedSlot(string token) => UnusedToken().IsMatch(token);
 
     [GeneratedRegex(@"^\[unused\d+\]$")]
     private static partial Regex UnusedToken();

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using BertServerless.Shared.Tokenization;
 using BertServerless.Worker.Model;
 using static TorchSharp.torch;
@@ -11,7 +10,7 @@ namespace BertServerless.Worker.Training;
 /// the model's own vocabulary splits it into, both in the word embeddings (tied to the MLM decoder) and in the MLM
 /// decoder's bias, so the model reads and predicts the whole word about as it did its pieces.
 /// </summary>
-public static partial class DomainEmbeddingInit
+public static class DomainEmbeddingInit
 {
     /// <summary>Initialises the new words' rows; returns how many. Throws <see cref="InvalidDataException"/> when any other row differs.</summary>
     public static int Apply(BertForPreTraining model, BertTokenization modelVocabulary, BertTokenization jobVocabulary)
@@ -22,7 +21,7 @@ public static partial class DomainEmbeddingInit
         var changed = Enumerable.Range(0, jobVocabulary.VocabSize)
             .Where(id => modelVocabulary.IdToToken(id) != jobVocabulary.IdToToken(id))
             .ToArray();
-        foreach (var id in changed.Where(id => !Placeholder().IsMatch(modelVocabulary.IdToToken(id))))
+        foreach (var id in changed.Where(id => !DomainVocabulary.IsUnusedSlot(modelVocabulary.IdToToken(id))))
             throw new InvalidDataException(
                 $"The vocabulary does not match the model: token {id} is '{jobVocabulary.IdToToken(id)}' in the job's vocabulary but " +
                 $"'{modelVocabulary.IdToToken(id)}' in the model's; a domain vocabulary may only fill the model's [unusedN] slots.");
@@ -40,7 +39,4 @@ public static partial class DomainEmbeddingInit
         }
         return changed.Length;
     }
-
-    [GeneratedRegex(@"^\[unused\d+\]$")]
-    private static partial Regex Placeholder();
 }
