@@ -48,7 +48,7 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         var (train, eval) = EvalShardsDirectory is { } evalDirectory
             ? (ShardDataset.Load(ShardsDirectory), ShardDataset.Load(evalDirectory))
             : ShardDataset.LoadWithHoldOut(ShardsDirectory, recipe.EvalFraction);
-        var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
         var vocabulary = BertTokenization.FromVocabFile(vocabPath, train.Metadata.GetValueOrDefault(ShardFormat.Meta.DoLowerCase) != "false");
         var device = Hardware.Prepare();
         var controlDirectory = Directory.CreateTempSubdirectory("bertsl-control-").FullName;
@@ -66,15 +66,18 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
     private TrainingRun Run(TrainingRecipe recipe, string? baseModel, string vocabPath, BertTokenization vocabulary, ShardDataset train,
         ShardDataset? eval, ShardDataset? control, Device device, ITrainingObserver? observer, CancellationToken cancellationToken)
     {
+        // A resumed run rebuilds its start model to score it, unless the base model is not on this machine (a local
+        // resume of a job whose base model was a storage folder): then the report has no start scores.
+        var scoresStart = ResumeFrom is null || baseModel is null || Directory.Exists(baseModel);
         // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
-        var model = LoadStartModel(baseModel, vocabulary, recipe);
+        var model = scoresStart ? LoadStartModel(baseModel, vocabulary, recipe) : HfCheckpoint.Load(ResumeFrom!);
         try
         {
             TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
             model.to(device);
-            var before = Score(model, eval, recipe, cancellationToken);
-            var controlBefore = Score(model, control, recipe, cancellationToken);
-            if (ResumeFrom is not null)
+            var before = scoresStart ? Score(model, eval, recipe, cancellationToken) : null;
+            var controlBefore = scoresStart ? Score(model, control, recipe, cancellationToken) : null;
+            if (ResumeFrom is not null && scoresStart)
             {
                 model.Dispose();
                 model = HfCheckpoint.Load(ResumeFrom);
