@@ -131,12 +131,12 @@ public sealed class TrainingJobRunner(
         var manifestText = (await storage.Shards.GetBlobClient(ready.Manifest).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
         var manifest = ShardManifest.Parse(manifestText, ready.Manifest);
         var downloaded = 0;
-        foreach (var entry in manifest.Shards)
+        foreach (var entry in manifest.AllShards)
         {
             var blob = storage.Shards.GetBlobClient(BlobPaths.Shard(ready.JobId, entry.File));
             if (await BlobMirror.DownloadAsync(blob, BlobMirror.LocalPath(directory, entry.File), entry.Bytes, cancellationToken)) downloaded++;
         }
-        logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.Shards.Count, directory, downloaded);
+        logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.AllShards.Count(), directory, downloaded);
         return directory;
     }
 

@@ -41,6 +41,8 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
             ? (ShardDataset.Load(ShardsDirectory), ShardDataset.Load(evalDirectory))
             : ShardDataset.LoadWithHoldOut(ShardsDirectory, recipe.EvalFraction);
         var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        var phase2 = recipe.Phase2Fraction > 0 ? ShardDataset.LoadPhase2(ShardsDirectory, recipe.EvalFraction) : null;
+        if (phase2 is not null) TrainingVocabulary.CheckFitsShards(vocabPath, phase2.Metadata);
         var device = Hardware.Prepare();
 
         // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
@@ -55,7 +57,7 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         using (var trainer = new Trainer(model, recipe, Hardware))
         {
             precision = trainer.Precision;
-            outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+            outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken, phase2);
         }
         var trainingTime = clock.Elapsed;
         var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize);
