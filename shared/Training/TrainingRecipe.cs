@@ -65,6 +65,9 @@ public sealed class TrainingRecipe
     // Reproducibility: initial weights, batch order and dropout all follow it.
     public int Seed { get; set; } = 42;
 
+    /// <summary>Refuses the job before its first step when the worker's estimate of its cost is higher (in the price table's currency); unset = no limit.</summary>
+    public double? MaxCost { get; set; }
+
     /// <summary>Writes a resumable checkpoint every this many optimizer steps; 0 = only the final one.</summary>
     public int SaveEvery { get; set; } = 500;
 
@@ -85,6 +88,7 @@ public sealed class TrainingRecipe
         Require(AdamEpsilon > 0, $"adam_epsilon must be positive (got {AdamEpsilon})");
         Require(Phase2Fraction is >= 0 and < 1, $"phase2_fraction must lie in [0, 1) (got {Phase2Fraction})");
         Require(EvalFraction is >= 0 and < 1, $"eval_fraction must lie in [0, 1) (got {EvalFraction})");
+        Require(MaxCost is null or > 0, $"max_cost must be positive, or unset for no limit (got {MaxCost})");
         Require(SaveEvery >= 0, $"save_every must be 0 (only the final checkpoint) or more (got {SaveEvery})");
     }
 

@@ -122,9 +122,9 @@ public sealed class Trainer : IDisposable
     {
         var batches = new BatchOrder(data, _recipe.BatchSize, _recipe.Seed, _recipe.Shuffle, _recipe.LengthBucketing);
         var phase2Batches = phase2Data is null ? null : new BatchOrder(phase2Data, _recipe.BatchSize, _recipe.Seed, _recipe.Shuffle, _recipe.LengthBucketing);
-        var stepsPerEpoch = (batches.BatchesPerEpoch + _recipe.GradientAccumulation - 1) / _recipe.GradientAccumulation;
+        var stepsPerEpoch = StepsPerEpoch(_recipe, data.Count);
         var state = resumeFrom is null
-            ? new TrainerState { TotalSteps = _recipe.MaxSteps ?? stepsPerEpoch * _recipe.Epochs, Recipe = _recipe, TrainSequences = data.Count }
+            ? new TrainerState { TotalSteps = TotalSteps(_recipe, data.Count), Recipe = _recipe, TrainSequences = data.Count }
             : TrainingCheckpoint.Resume(resumeFrom, _optimizer);
         if (_scaler is not null && state.LossScaler is { } savedScaler) _scaler = DynamicLossScaler.Resume(savedScaler);
         if (state.TrainSequences != data.Count)
@@ -189,6 +189,16 @@ public sealed class Trainer : IDisposable
         var final = Path.Combine(outputDirectory, CheckpointLayout.FinalFolder);
         TrainingCheckpoint.Save(final, _model, state, vocabPath, optimizer: null);
         return new TrainingOutcome(state, Cancelled: false, final);
+    }
+
+    /// <summary>The optimizer steps a run of <paramref name="recipe"/> on <paramref name="trainSequences"/> sequences takes: max_steps, else all its epochs.</summary>
+    public static int TotalSteps(TrainingRecipe recipe, int trainSequences) => recipe.MaxSteps ?? StepsPerEpoch(recipe, trainSequences) * recipe.Epochs;
+
+    /// <summary>An epoch's batches (the last may be short) in steps of gradient_accumulation micro-batches (the last may have fewer).</summary>
+    private static int StepsPerEpoch(TrainingRecipe recipe, int trainSequences)
+    {
+        var batches = (trainSequences + recipe.BatchSize - 1) / recipe.BatchSize;
+        return (batches + recipe.GradientAccumulation - 1) / recipe.GradientAccumulation;
     }
 
     /// <summary>Takes the next step's batches from the current epoch and advances the position, into the next epoch when this one is used up.</summary>
