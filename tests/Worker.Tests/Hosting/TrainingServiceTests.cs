@@ -4,6 +4,7 @@ using Azure.Storage.Queues.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
+using BertServerless.Shared.Shards;
 using BertServerless.Shared.Storage;
 using BertServerless.Tests;
 using BertServerless.Worker.Checkpoints;
@@ -98,6 +99,26 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.Equal(6, state["max_steps"]!.GetValue<int>()); // the worker's configured default, under the same name
         Assert.Equal(2, status.Training!.GradientAccumulation);
         Assert.Contains(status.History, e => e.Message.Contains("× 2 accumulated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TrainingService_twoPhaseUpload_mirrorsBothShardSetsAndEndsInPhase2()
+    {
+        var metadata = new Dictionary<string, string> { ["pairing"] = "segment", ["phase2_max_len"] = "256", ["phase2_fraction"] = "0.5" };
+        var jobId = await azurite.UploadAsync("worker-two-phase.txt", Meditations, metadata);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        var manifest = ShardManifest.Parse(await DownloadShardsTextAsync(BlobPaths.Manifest(jobId)), "manifest.json");
+        var phase2 = Assert.IsAssignableFrom<IReadOnlyList<ShardEntry>>(manifest.Phase2Shards);
+        Assert.All(phase2, s => Assert.StartsWith(ShardFormat.Phase2Prefix, s.File));
+        Assert.Contains(phase2, s => s.SequenceLength > 128);
+        var state = JsonNode.Parse(await DownloadTextAsync(BlobPaths.FinalCheckpoint(jobId) + "trainer_state.json"))!;
+        Assert.Equal("second", state["phase"]!.GetValue<string>());
+        Assert.Equal((6, 3), (status.Estimate!.TotalSteps, status.Estimate.Phase2Steps));
+        Assert.True(status.Estimate.Phase2SecondsPerStep > 0);
     }
 
     [Fact]
@@ -309,4 +330,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
 
     private async Task<string> DownloadTextAsync(string name)
         => (await azurite.Storage.Checkpoints.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
+
+    private async Task<string> DownloadShardsTextAsync(string name)
+        => (await azurite.Storage.Shards.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
 }
