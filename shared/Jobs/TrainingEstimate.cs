@@ -30,6 +30,9 @@ public sealed record TrainingEstimate
 
     public double? ExpectedCost => HourlyPrice * ExpectedSeconds / 3600;
 
+    /// <summary>The <see cref="Describe"/> line, stored with the numbers so that a reader of status.json (the dashboard) words it the same.</summary>
+    public string Summary => Describe();
+
     /// <summary><c>1,200 steps × 0.850 s on cuda:0 ≈ 00:17:00; ≈ 0.40 USD at 1.40 USD/h (Consumption-GPU-NC8as-T4, prices of 2026-12-01)</c>.</summary>
     public string Describe()
     {
