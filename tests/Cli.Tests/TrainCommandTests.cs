@@ -43,6 +43,8 @@ public class TrainCommandTests
     [InlineData("--max-steps", "0", "max_steps must be at least 1")]
     [InlineData("--set", "learningrate=fast", "learning_rate takes a number")]
     [InlineData("--precision", "fp8", "precision takes one of auto, fp32, bf16, fp16")]
+    [InlineData("--phase2-fraction", "1", "phase2_fraction must lie in [0, 1)")]
+    [InlineData("--max-cost", "5", "max_cost is checked by the worker against its price table")]
     public async Task Train_bad_usage_exits_2_naming_the_fault(string flag, string value, string expected)
     {
         var result = await Bertsl.RunAsync(_work, Timeout, "train", "--shards", _work, "--out", "x", flag, value);
