@@ -124,11 +124,13 @@ public sealed class Trainer : IDisposable
         var phase2Batches = phase2Data is null ? null : new BatchOrder(phase2Data, _recipe.BatchSize, _recipe.Seed, _recipe.Shuffle, _recipe.LengthBucketing);
         var stepsPerEpoch = StepsPerEpoch(_recipe, data.Count);
         var state = resumeFrom is null
-            ? new TrainerState { TotalSteps = TotalSteps(_recipe, data.Count), Recipe = _recipe, TrainSequences = data.Count }
+            ? new TrainerState { TotalSteps = TotalSteps(_recipe, data.Count), Recipe = _recipe, TrainSequences = data.Count, Phase2Sequences = phase2Data?.Count }
             : TrainingCheckpoint.Resume(resumeFrom, _optimizer);
         if (_scaler is not null && state.LossScaler is { } savedScaler) _scaler = DynamicLossScaler.Resume(savedScaler);
         if (state.TrainSequences != data.Count)
             throw new InvalidOperationException($"The checkpoint was trained on {state.TrainSequences} sequences, these shards hold {data.Count}: resume on the same shards.");
+        if (state.Phase2Sequences != phase2Data?.Count)
+            throw new InvalidOperationException($"The checkpoint's phase 2 trains on {state.Phase2Sequences ?? 0} sequences, these phase-2 shards hold {phase2Data?.Count ?? 0}: resume on the same shards.");
         var phases = TrainingPhases.For(state.TotalSteps, _recipe.Phase2Fraction);
         if (phases.Phase2Steps > 0 && phase2Data is null)
             throw new ArgumentException($"phase2_fraction={_recipe.Phase2Fraction} trains its last {phases.Phase2Steps} step(s) on phase-2 shards, and none were given.", nameof(phase2Data));

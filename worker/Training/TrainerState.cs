@@ -22,6 +22,8 @@ public sealed class TrainerState
     public DataPosition Position { get; set; }
     /// <summary>Sequences in the training set; a resumed run must see the same ones for its data order to mean anything.</summary>
     public int TrainSequences { get; set; }
+    /// <summary>Sequences in the phase-2 training set of a two-phase run; null for one phase.</summary>
+    public int? Phase2Sequences { get; set; }
     /// <summary>The recipe the run started with; a resumed run keeps it, so its data order and schedule match.</summary>
     [JsonRequired] public TrainingRecipe Recipe { get; set; } = new();
     public List<TrainingMetrics> LossHistory { get; set; } = [];

@@ -93,6 +93,15 @@ public sealed class TrainerTests : IDisposable
             Assert.Equal(Weights(uninterrupted), Weights(resumed));
         }
 
+        var stepFour = Path.Combine(_directory, "full", CheckpointLayout.StepFolder(4));
+        using (var model = HfCheckpoint.Load(stepFour))
+        using (var trainer = new Trainer(model, TrainerState.Load(stepFour).Recipe, Cpu))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() =>
+                trainer.Train(data, Path.Combine(_directory, "other-shards"), _vocab, stepFour, phase2Data: phase2.Slice(0, 16)));
+            Assert.Contains("phase 2 trains on 24 sequences, these phase-2 shards hold 16", error.Message);
+        }
+
         var onePhase = TinyModel(seed: 1);
         recipe.Phase2Fraction = 0;
         Train(onePhase, data, recipe, Path.Combine(_directory, "one-phase"), _vocab);
