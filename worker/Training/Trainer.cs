@@ -12,8 +12,9 @@ namespace BertServerless.Worker.Training;
 /// <summary>
 /// The pre-training loop, read top to bottom like nanoGPT's <c>train.py</c>: set LR, reseed dropout, micro-steps with
 /// gradient accumulation, clip, step, zero grad, log, checkpoint, stop. <see cref="Step"/> is one optimizer step on
-/// its own, for the loop and the benchmark alike. A two-phase run switches datasets at <see cref="TrainingPhases"/>' step. Each step runs in its own dispose scope so its tensors die with it,
-/// and the device is only waited for at log intervals (and, in fp16, once a step for the loss scaler's overflow check).
+/// its own, for the loop and the benchmark alike; a two-phase run switches datasets at <see cref="TrainingPhases"/>'
+/// step. Each step runs in its own dispose scope so its tensors die with it, and the device is only waited for at log
+/// intervals (and, in fp16, once a step for the loss scaler's overflow check).
 /// In bf16 or fp16 (<see cref="PrecisionPolicy"/>) forward and backward run on a <see cref="HalfPrecisionReplica"/>
 /// while the optimizer updates the fp32 master.
 /// </summary>
