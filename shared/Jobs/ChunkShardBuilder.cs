@@ -54,7 +54,7 @@ public sealed class ChunkShardBuilder(
         {
             var result = new ChunkPreparer(vocabulary, prep).Prepare(chunk);
             stats = result.Stats;
-            shards = [.. ShardPacker.Pack(result, prep.ShardSize, vocabulary.Special.Pad, metadata)];
+            shards = [.. ShardPacker.Pack(result, prep.ShardSize, vocabulary.Special.Pad, metadata, PrepMetadata.ForPhase2(prep, metadata))];
         }
         catch (InvalidDataException e)
         {

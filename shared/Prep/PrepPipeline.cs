@@ -23,6 +23,7 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         var vocabulary = options.DomainVocab > 0 ? await ChooseDomainVocabularyAsync(book, source, sink, cancellationToken) : tokenizer;
         var preparer = new ChunkPreparer(vocabulary, options);
         var metadata = PrepMetadata.For(options, vocabulary, source);
+        var phase2Metadata = PrepMetadata.ForPhase2(options, metadata);
         long? totalBytes = book.CanSeek ? book.Length : null;
         var stats = new PrepStats();
         var written = new List<(PrepStats Stats, IEnumerable<ShardEntry> Shards)>();
@@ -30,7 +31,7 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         async Task WriteAsync(ChunkResult result)
         {
             var shards = new List<ShardEntry>();
-            foreach (var shard in ShardPacker.Pack(result, options.ShardSize, vocabulary.Special.Pad, metadata))
+            foreach (var shard in ShardPacker.Pack(result, options.ShardSize, vocabulary.Special.Pad, metadata, phase2Metadata))
             {
                 await sink.WriteAsync(shard.FileName, shard.Bytes, cancellationToken);
                 shards.Add(shard.Entry);

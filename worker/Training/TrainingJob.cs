@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BertServerless.Shared;
+using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
@@ -50,12 +51,13 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
             : ShardDataset.LoadWithHoldOut(ShardsDirectory, recipe.EvalFraction);
         TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
         var vocabulary = BertTokenization.FromVocabFile(vocabPath, train.Metadata.GetValueOrDefault(ShardFormat.Meta.DoLowerCase) != "false");
+        var phase2 = LoadPhase2(recipe, vocabPath);
         var device = Hardware.Prepare();
         var controlDirectory = Directory.CreateTempSubdirectory("bertsl-control-").FullName;
         try
         {
             var control = ControlTextPath is null ? null : ControlText.Prepare(ControlTextPath, controlDirectory, vocabulary, train.Metadata);
-            return Run(recipe, baseModel, vocabPath, vocabulary, train, eval, control, device, observer, cancellationToken);
+            return Run(recipe, baseModel, vocabPath, vocabulary, train, phase2, eval, control, device, observer, cancellationToken);
         }
         finally
         {
@@ -64,7 +66,7 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
     }
 
     private TrainingRun Run(TrainingRecipe recipe, string? baseModel, string vocabPath, BertTokenization vocabulary, ShardDataset train,
-        ShardDataset? eval, ShardDataset? control, Device device, ITrainingObserver? observer, CancellationToken cancellationToken)
+        ShardDataset? phase2, ShardDataset? eval, ShardDataset? control, Device device, ITrainingObserver? observer, CancellationToken cancellationToken)
     {
         // A resumed run rebuilds its start model to score it, unless the base model is not on this machine (a local
         // resume of a job whose base model was a storage folder): then the report has no start scores.
@@ -90,7 +92,7 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
             using (var trainer = new Trainer(model, recipe, Hardware))
             {
                 precision = trainer.Precision;
-                outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+                outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken, phase2);
             }
             var trainingTime = clock.Elapsed;
             var after = outcome.Cancelled ? null : Score(model, eval, recipe, CancellationToken.None);
@@ -123,6 +125,47 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
 
     private static EvaluationResult? Score(BertForPreTraining model, ShardDataset? data, TrainingRecipe recipe, CancellationToken cancellationToken)
         => data is null ? null : Evaluator.Evaluate(model, data, recipe.BatchSize, cancellationToken);
+
+    /// <summary>
+    /// Times a few steps of each phase (<see cref="StepTimer"/>) on a model of its own, so that the run which follows
+    /// starts from the weights, data position and RNG of a run never timed; the estimate it returns has no prices yet.
+    /// </summary>
+    public TrainingEstimate TimeSteps(CancellationToken cancellationToken = default)
+    {
+        if (ResumeFrom is not null) throw new InvalidOperationException("A resumed run keeps the estimate made before its first step.");
+        Recipe.Validate();
+        var baseModel = BaseModelDirectory ?? Recipe.BaseModel;
+        var vocabPath = TrainingVocabulary.Select(Vocabulary, ShardsDirectory, baseModel);
+        var train = EvalShardsDirectory is null ? ShardDataset.LoadWithHoldOut(ShardsDirectory, Recipe.EvalFraction).Train : ShardDataset.Load(ShardsDirectory);
+        TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        var vocabulary = BertTokenization.FromVocabFile(vocabPath, train.Metadata.GetValueOrDefault(ShardFormat.Meta.DoLowerCase) != "false");
+        var phase2 = LoadPhase2(Recipe, vocabPath);
+        var device = Hardware.Prepare();
+
+        using var model = LoadStartModel(baseModel, vocabulary, Recipe);
+        TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
+        model.to(device);
+        var phases = TrainingPhases.For(Trainer.TotalSteps(Recipe, train.Count), Recipe.Phase2Fraction);
+        return new TrainingEstimate
+        {
+            Device = Describe(device, PrecisionPolicy.For(Recipe.Precision, device)),
+            TotalSteps = phases.TotalSteps,
+            Phase2Steps = phases.Phase2Steps,
+            SecondsPerStep = StepTimer.SecondsPerStep(model, Recipe, Hardware, train, cancellationToken),
+            Phase2SecondsPerStep = phase2 is not null && phases.Phase2Steps > 0 ? StepTimer.SecondsPerStep(model, Recipe, Hardware, phase2, cancellationToken) : null,
+            WarmupSteps = StepTimer.WarmupSteps,
+            TimedSteps = StepTimer.TimedSteps,
+        };
+    }
+
+    /// <summary>The phase-2 shards a phase2_fraction trains on, checked against the vocabulary; null for a one-phase run.</summary>
+    private ShardDataset? LoadPhase2(TrainingRecipe recipe, string vocabPath)
+    {
+        if (recipe.Phase2Fraction == 0) return null;
+        var phase2 = ShardDataset.LoadPhase2(ShardsDirectory, recipe.EvalFraction);
+        TrainingVocabulary.CheckFitsShards(vocabPath, phase2.Metadata);
+        return phase2;
+    }
 
     private static string Describe(Device device, PrecisionChoice precision)
         => (device.type == DeviceType.CPU ? $"CPU ({get_num_threads()} threads)" : device.ToString()) + $" in {precision}";
