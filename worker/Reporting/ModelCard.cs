@@ -110,7 +110,7 @@ public static class ModelCard
     /// <summary>The other half of the adaptation report: what the model kept of general English while it learned the book.</summary>
     private static string ControlTable(EvaluationReport evaluation)
     {
-        if (evaluation.ControlBefore is null && evaluation.ControlAfter is null) return "The worker had no control text, so there is no control evaluation.\n";
+        if (evaluation.ControlBefore is null && evaluation.ControlAfter is null) return "No control text was scored (the worker had none, or the vocabulary cannot tokenize text).\n";
         var table = new StringBuilder();
         table.AppendLine("| | MLM loss | perplexity | MLM accuracy | NSP accuracy |");
         table.AppendLine("|---|---|---|---|---|");

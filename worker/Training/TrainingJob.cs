@@ -49,15 +49,15 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         var (train, eval) = EvalShardsDirectory is { } evalDirectory
             ? (ShardDataset.Load(ShardsDirectory), ShardDataset.Load(evalDirectory))
             : ShardDataset.LoadWithHoldOut(ShardsDirectory, recipe.EvalFraction);
-        TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
-        var vocabulary = BertTokenization.FromVocabFile(vocabPath, train.Metadata.GetValueOrDefault(ShardFormat.Meta.DoLowerCase) != "false");
+        var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        var vocabulary = Tokenizer(vocabPath, train.Metadata);
         var phase2 = LoadPhase2(recipe, vocabPath);
         var device = Hardware.Prepare();
         var controlDirectory = Directory.CreateTempSubdirectory("bertsl-control-").FullName;
         try
         {
-            var control = ControlTextPath is null ? null : ControlText.Prepare(ControlTextPath, controlDirectory, vocabulary, train.Metadata);
-            return Run(recipe, baseModel, vocabPath, vocabulary, train, phase2, eval, control, device, observer, cancellationToken);
+            var control = ControlTextPath is null || vocabulary is null ? null : ControlText.Prepare(ControlTextPath, controlDirectory, vocabulary, train.Metadata);
+            return Run(recipe, baseModel, vocabPath, vocabSize, vocabulary, train, phase2, eval, control, device, observer, cancellationToken);
         }
         finally
         {
@@ -65,14 +65,14 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         }
     }
 
-    private TrainingRun Run(TrainingRecipe recipe, string? baseModel, string vocabPath, BertTokenization vocabulary, ShardDataset train,
+    private TrainingRun Run(TrainingRecipe recipe, string? baseModel, string vocabPath, int vocabSize, BertTokenization? vocabulary, ShardDataset train,
         ShardDataset? phase2, ShardDataset? eval, ShardDataset? control, Device device, ITrainingObserver? observer, CancellationToken cancellationToken)
     {
         // A resumed run rebuilds its start model to score it, unless the base model is not on this machine (a local
         // resume of a job whose base model was a storage folder): then the report has no start scores.
         var scoresStart = ResumeFrom is null || baseModel is null || Directory.Exists(baseModel);
         // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
-        var model = scoresStart ? LoadStartModel(baseModel, vocabulary, recipe) : HfCheckpoint.Load(ResumeFrom!);
+        var model = scoresStart ? LoadStartModel(baseModel, vocabSize, vocabulary, recipe) : HfCheckpoint.Load(ResumeFrom!);
         try
         {
             TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
@@ -137,12 +137,11 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         var baseModel = BaseModelDirectory ?? Recipe.BaseModel;
         var vocabPath = TrainingVocabulary.Select(Vocabulary, ShardsDirectory, baseModel);
         var train = EvalShardsDirectory is null ? ShardDataset.LoadWithHoldOut(ShardsDirectory, Recipe.EvalFraction).Train : ShardDataset.Load(ShardsDirectory);
-        TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
-        var vocabulary = BertTokenization.FromVocabFile(vocabPath, train.Metadata.GetValueOrDefault(ShardFormat.Meta.DoLowerCase) != "false");
+        var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
         var phase2 = LoadPhase2(Recipe, vocabPath);
         var device = Hardware.Prepare();
 
-        using var model = LoadStartModel(baseModel, vocabulary, Recipe);
+        using var model = LoadStartModel(baseModel, vocabSize, Tokenizer(vocabPath, train.Metadata), Recipe);
         TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
         model.to(device);
         var phases = TrainingPhases.For(Trainer.TotalSteps(Recipe, train.Count), Recipe.Phase2Fraction);
@@ -175,17 +174,33 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
     /// vocabulary fills slots its own leaves unused; else a fresh model of the preset, seeded by the recipe's seed so a
     /// resumed run rebuilds the same start.
     /// </summary>
-    private static BertForPreTraining LoadStartModel(string? baseModel, BertTokenization vocabulary, TrainingRecipe recipe)
+    private static BertForPreTraining LoadStartModel(string? baseModel, int vocabSize, BertTokenization? vocabulary, TrainingRecipe recipe)
     {
         if (baseModel is null)
         {
             manual_seed(recipe.Seed);
-            return new BertForPreTraining(BertConfig.FromPresetOrPath(recipe.Preset, vocabulary.VocabSize));
+            return new BertForPreTraining(BertConfig.FromPresetOrPath(recipe.Preset, vocabSize));
         }
         var model = HfCheckpoint.Load(baseModel);
-        if (ModelVocabulary(baseModel, model.Config.VocabSize, vocabulary.LowerCase) is { } own && own.VocabSha256 != vocabulary.VocabSha256)
+        if (vocabulary is not null && ModelVocabulary(baseModel, model.Config.VocabSize, vocabulary.LowerCase) is { } own && own.VocabSha256 != vocabulary.VocabSha256)
             DomainEmbeddingInit.Apply(model, own, vocabulary);
         return model;
+    }
+
+    /// <summary>
+    /// The job's vocabulary as a tokenizer, for the control text and the domain words; null for one that only numbers
+    /// tokens (no [UNK] or [MASK], as a test's synthetic vocabulary): training needs no more than its size.
+    /// </summary>
+    private static BertTokenization? Tokenizer(string vocabPath, IReadOnlyDictionary<string, string> shardMetadata)
+    {
+        try
+        {
+            return BertTokenization.FromVocabFile(vocabPath, shardMetadata.GetValueOrDefault(ShardFormat.Meta.DoLowerCase) != "false");
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The base model's vocab.txt, else bert-base-uncased when the model has its size; null when the model's vocabulary is unknown.</summary>
