@@ -115,6 +115,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         var phase2 = Assert.IsAssignableFrom<IReadOnlyList<ShardEntry>>(manifest.Phase2Shards);
         Assert.All(phase2, s => Assert.StartsWith(ShardFormat.Phase2Prefix, s.File));
         Assert.Contains(phase2, s => s.SequenceLength > 128);
+        Assert.Contains(status.History, e => e.State == JobState.ReadyForTraining && e.Message.Contains($"(and {phase2.Count} phase-2 shard(s) of ", StringComparison.Ordinal));
         var state = JsonNode.Parse(await DownloadTextAsync(BlobPaths.FinalCheckpoint(jobId) + "trainer_state.json"))!;
         Assert.Equal("second", state["phase"]!.GetValue<string>());
         Assert.Equal((6, 3), (status.Estimate!.TotalSteps, status.Estimate.Phase2Steps));
