@@ -135,7 +135,7 @@ public sealed class TrainingJobRunner(
         foreach (var entry in manifest.Shards)
         {
             var blob = storage.Shards.GetBlobClient(BlobPaths.Shard(ready.JobId, entry.File));
-            if (await BlobMirror.DownloadAsync(blob, BlobMirror.LocalPath(directory, entry.File), entry.Bytes, cancellationToken)) downloaded++;
+            if (await BlobMirror.DownloadAsync(blob, BlobMirror.LocalPath(directory, entry.File), etag: null, cancellationToken)) downloaded++;
         }
         logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.Shards.Count, directory, downloaded);
         return directory;
@@ -143,7 +143,7 @@ public sealed class TrainingJobRunner(
 
     /// <summary>
     /// Mirrors the step checkpoint into an emptied folder: one left by an earlier attempt holds another step's files,
-    /// and those have the same sizes (the model and optimizer files do at every step), so the mirror would keep them.
+    /// and one this step lacks would otherwise be resumed from with the rest.
     /// </summary>
     private async Task<string?> DownloadResumeAsync(LatestCheckpoint latest, string directory, CancellationToken cancellationToken)
     {
