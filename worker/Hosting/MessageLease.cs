@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using BertServerless.Shared.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BertServerless.Worker.Hosting;
@@ -115,7 +116,7 @@ public sealed class MessageLease : IAsyncDisposable
                     await _lost.CancelAsync();
                     return;
                 }
-                catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException)
+                catch (Exception e) when (StorageFailures.IsStorageFailure(e))
                 {
                     // Transient (the SDK retried already): the next tick tries again, unless the message is visible by now.
                     if (_time.GetUtcNow() < _hiddenUntil)

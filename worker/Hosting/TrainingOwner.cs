@@ -101,7 +101,7 @@ public sealed class TrainingOwner : IAsyncDisposable
             {
                 _logger.LogInformation("Job {JobId}: the training lease was taken over before it could be released ({Code})", _jobId, e.ErrorCode);
             }
-            catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException)
+            catch (Exception e) when (StorageFailures.IsStorageFailure(e))
             {
                 _logger.LogWarning(e, "Job {JobId}: releasing the training lease failed; it expires within {Duration}", _jobId, Duration);
             }
@@ -126,7 +126,7 @@ public sealed class TrainingOwner : IAsyncDisposable
                     await LoseAsync(e);
                     return;
                 }
-                catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException)
+                catch (Exception e) when (StorageFailures.IsStorageFailure(e))
                 {
                     // Transient: a lapsed lease that nobody took is renewed again once storage answers.
                     _logger.LogWarning(e, "Job {JobId}: renewing the training lease failed; retrying", _jobId);

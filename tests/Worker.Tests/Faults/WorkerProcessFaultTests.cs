@@ -2,6 +2,7 @@ using System.Text;
 using Azure.Storage.Blobs.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Monitoring;
 using BertServerless.Shared.Storage;
 using BertServerless.Tests;
 using BertServerless.Worker.Hosting;
@@ -153,6 +154,45 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
             writers.Add(writer!);
         }
         Assert.Contains(firstWriter, writers);
+    }
+
+    [Fact]
+    public async Task WorkerProcess_storageDownThirtySecondsMidTraining_ridesItOutWithEveryStepAndEndsBitIdentical()
+    {
+        var (jobId, message) = await PrepareAsync("fault-outage-training.txt");
+        var uninterrupted = await TrainUninterruptedAsync(jobId);
+        await RewindAsync(jobId, message);
+        await azurite.Storage.Jobs.DeleteBlobAsync(BlobPaths.Metrics(jobId));
+
+        // The SDK's retries (from configuration) outlast the outage, and so does the lease, as production's 5 minutes do.
+        await using var worker = StartWorker(NewCacheDirectory(),
+        [
+            "--TrainingWorker:LeaseDuration=00:01:00", "--TrainingWorker:LogEvery=1",
+            "--AzureDefaults:Retry:Mode=Fixed", "--AzureDefaults:Retry:Delay=00:00:01", "--AzureDefaults:Retry:MaxRetries=60",
+        ]);
+        await WaitAsync(worker, async () => await LatestStepAsync(jobId) >= SaveEvery, "the first step checkpoint");
+        await azurite.StopStorageAsync();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            Assert.False(worker.HasExited, $"the worker exited during the outage:\n{worker.Output}");
+        }
+        finally
+        {
+            await azurite.StartStorageAgainAsync();
+        }
+        await WaitAsync(worker, async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0, "the job to finish");
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Null(status.Error);
+        Assert.Equal(TotalSteps, status.Progress!.Step);
+        // Ridden out, not retried: one attempt, every step's metrics, the same weights.
+        Assert.Single(status.History, e => e.Message.StartsWith("Training attempt", StringComparison.Ordinal));
+        var logged = (await new JobMetricsLog(azurite.Storage.Jobs).ReadAsync(jobId, CancellationToken.None)).Select(p => p.Step).Distinct().Order();
+        Assert.Equal(Enumerable.Range(1, TotalSteps).Select(s => (long)s), logged);
+        var trained = await DownloadAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors");
+        Assert.True(uninterrupted.AsSpan().SequenceEqual(trained), "the final weights differ from the uninterrupted run's");
     }
 
     /// <summary>Splits and shards the book with the in-process Functions runner and returns the job and its ShardsReady message.</summary>
