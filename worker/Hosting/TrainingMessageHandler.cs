@@ -115,6 +115,8 @@ public sealed class TrainingMessageHandler(
         {
             // Not cancellable once trained: the job is done, and a stop now would only cause a needless redelivery.
             if (!await runner.RunAsync(ready, status, attempt, owner, cancel.Token, lost.Token)) await CancelAsync(ready.JobId, CancellationToken.None);
+            // Free before the message is gone: a message sent for the job next (a resume after a cancel) must not find it held.
+            await owner.ReleaseAsync();
             await lease.CompleteAsync(CancellationToken.None);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested)
@@ -137,11 +139,13 @@ public sealed class TrainingMessageHandler(
             }
             finally
             {
+                await owner.ReleaseAsync();
                 await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
             }
         }
         catch (Exception e)
         {
+            await owner.ReleaseAsync();
             await RetryOrGiveUpAsync(lease, attempt, ready.JobId, text, e, stoppingToken);
         }
     }

@@ -86,9 +86,13 @@ public sealed class TrainingOwner : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops renewing and releases the lease unless it was lost; a release that fails is left to expire.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops renewing and releases the lease unless it was lost (or released already); a release that fails is left
+    /// to expire. Called before the job's message is settled, so that the job's next message finds the job free.
+    /// </summary>
+    public async Task ReleaseAsync()
     {
+        if (_stop.IsCancellationRequested) return;
         await _stop.CancelAsync();
         await _renewing;
         if (!_lost.IsCancellationRequested)
@@ -106,6 +110,11 @@ public sealed class TrainingOwner : IAsyncDisposable
                 _logger.LogWarning(e, "Job {JobId}: releasing the training lease failed; it expires within {Duration}", _jobId, Duration);
             }
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ReleaseAsync();
         _stop.Dispose();
         _lost.Dispose();
     }
