@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using BertServerless.Shared;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Tokenization;
@@ -227,8 +228,12 @@ public static class TrainingBenchmark
             }
             var line = output.Split('\n')[^1];
             Console.WriteLine($"    PyTorch reference: {line}");
-            var figure = line.Split(',').Select(p => p.Trim()).First(p => p.EndsWith("real tok/s", StringComparison.Ordinal)).Split(' ')[0];
-            var reference = double.Parse(figure, CultureInfo.InvariantCulture);
+            if (Regex.Match(line, @"([0-9.]+) real tok/s") is not { Success: true } figure)
+            {
+                Console.WriteLine("    PyTorch reference: its last line names no 'N real tok/s'");
+                return;
+            }
+            var reference = double.Parse(figure.Groups[1].Value, CultureInfo.InvariantCulture);
             Console.WriteLine($"    (b) over the PyTorch reference: {ours / reference:F2}x (goal for base @ 128 on 2 threads: >= 1.5x)");
         }
         finally

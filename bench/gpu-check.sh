@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The GPU check, prepared on a machine without one: on a CUDA machine, in about 10 minutes, build the CUDA flavour,
+# The GPU check, prepared on a machine without one: on a CUDA machine, in about 14 minutes, build the CUDA flavour,
 # run the CUDA tests (skipped elsewhere), then `bench -- train --device cuda` for the base preset at max_len 128 and
-# 512 in fp32, bf16 (compute capability 8.0+ only) and fp16, and print the figures README's benchmark table takes.
+# 512 in fp32, bf16 (compute capability 8.0+ only) and fp16, then `bench -- phases` (two-phase against one phase at
+# 512, each with the worker's estimate), and print the figures README's benchmark tables take.
 #
 # Needs: the .NET SDK the solution targets, an NVIDIA driver (nvidia-smi on PATH), and NuGet access or a warm cache for
 # TorchSharp-cuda-linux (several GB on a first restore). Usage, from anywhere in the repository:
@@ -45,5 +46,10 @@ for precision in $precisions; do
         --recipes ours,bucketed --measure-steps 20 --reference off > "$out/bench-$precision.log" 2>&1 || note "(exit $?: see $out/bench-$precision.log)"
     grep -E "^device|matmul peak|^max_len|@|\(b\)|\(c\)|peak RSS" "$out/bench-$precision.log" | tee -a "$summary"
 done
+
+note "== bench phases --device cuda --preset base --steps 100 [$(elapsed)]"
+# Two-phase (90% at 128, 10% at 512) against one phase at 512, each beside the worker's estimate.
+timeout 240 dotnet "$bench" phases --device cuda --preset base --steps 100 > "$out/bench-phases.log" 2>&1 || note "(exit $?: see $out/bench-phases.log)"
+grep -E "^meditations|^  \(|estimate|two-phase takes" "$out/bench-phases.log" | tee -a "$summary"
 
 note "== done in $(elapsed); goals: base@128 bf16 >= 45% model FLOP utilisation; fp16 >= 3x fp32 on a GPU without bf16"

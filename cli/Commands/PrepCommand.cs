@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using BertServerless.Shared.Prep;
+using BertServerless.Shared.Shards;
 using BertServerless.Shared.Tokenization;
 using Spectre.Console;
 
@@ -49,11 +50,12 @@ public static class PrepCommand
         await using var stream = book.OpenRead();
         var manifest = await ConsoleProgress.RunAsync($"Preparing {book.Name}", book.Length,
             progress => pipeline.RunAsync(stream, book.Name, sink, progress, cancellationToken));
-        PrintSummary(manifest.Stats, manifest.Shards.Count, book.Length, clock.Elapsed, outDir.FullName);
+        PrintSummary(manifest, options, book.Length, clock.Elapsed, outDir.FullName);
     }
 
-    private static void PrintSummary(PrepStats stats, int shards, long bytes, TimeSpan elapsed, string outDir)
+    private static void PrintSummary(ShardManifest manifest, PrepOptions options, long bytes, TimeSpan elapsed, string outDir)
     {
+        var (stats, shards) = (manifest.Stats, manifest.Shards.Count);
         var table = new Table().HideHeaders().AddColumns("", "");
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
         Row("paragraphs", $"{stats.Paragraphs:N0}");
@@ -62,6 +64,8 @@ public static class PrepCommand
         Row("is-next share", $"{stats.IsNextShare:P1}");
         Row("sequences", $"{stats.Sequences:N0} in {shards:N0} shards");
         Row("tokens", $"{stats.Tokens:N0}");
+        if (manifest.Phase2Shards is { } phase2)
+            Row("phase 2", $"{phase2.Sum(s => s.Sequences):N0} sequences in {phase2.Count:N0} shards at max_len {options.Phase2MaxLen}");
         Row("truncated pairs", $"{stats.TruncatedPairs:N0} ({(stats.Pairs == 0 ? 0 : (double)stats.TruncatedPairs / stats.Pairs):P1})");
         Row("masked share", $"{stats.MaskedShare:P2}");
         Row("[UNK] rate", $"{stats.UnkRate:P3}");

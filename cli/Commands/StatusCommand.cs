@@ -63,6 +63,7 @@ public static class StatusCommand
         // As --set takes them: a value copied from here pastes into bertsl upload --set.
         if (status.Prep is { } prep) Row("prep", Knobs.Describe(prep));
         if (status.Training is { } training) Row("training", Knobs.Describe(training));
+        Row("estimate", status.Estimate?.Describe());
         if (status.Progress is { } p) Row("progress", p.Describe());
         Row("checkpoint", status.Result?.CheckpointPrefix is { } prefix ? $"{StorageNames.CheckpointsContainer}/{prefix}" : null);
         AnsiConsole.Write(table);

@@ -35,7 +35,10 @@ public static class TrainCommand
         foreach (var option in recipe.Options.Concat(hardware.Options)) command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var job = new TrainingJob(parse.GetValue(shards)!.FullName, parse.GetValue(output)!.FullName, recipe.Read(parse), hardware.Read(parse))
+            var knobs = recipe.Read(parse);
+            if (knobs.MaxCost is not null)
+                throw new ArgumentException("max_cost is checked by the worker against its price table, and bertsl train has none: set it on an upload (bertsl upload --set max_cost=...).");
+            var job = new TrainingJob(parse.GetValue(shards)!.FullName, parse.GetValue(output)!.FullName, knobs, hardware.Read(parse))
             {
                 ResumeFrom = parse.GetValue(resume)?.FullName,
                 EvalShardsDirectory = parse.GetValue(evalShards)?.FullName,

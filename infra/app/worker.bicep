@@ -213,6 +213,11 @@ resource job 'Microsoft.App/jobs@2025-07-01' = {
               name: 'BertStorage__clientId'
               value: identity.properties.clientId
             }
+            // The price table entry (appsettings.json's Pricing:HourlyPrice) that costs each job's estimate.
+            {
+              name: 'Pricing__Profile'
+              value: gpuWorkloadProfileType
+            }
           ]
         }
       ]

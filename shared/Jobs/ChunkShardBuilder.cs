@@ -51,7 +51,7 @@ public sealed class ChunkShardBuilder(
         {
             var result = new ChunkPreparer(tokenizer, prep).Prepare(chunk);
             stats = result.Stats;
-            shards = [.. ShardPacker.Pack(result, prep.ShardSize, tokenizer.Special.Pad, metadata)];
+            shards = [.. ShardPacker.Pack(result, prep.ShardSize, tokenizer.Special.Pad, metadata, PrepMetadata.ForPhase2(prep, metadata))];
         }
         catch (InvalidDataException e)
         {

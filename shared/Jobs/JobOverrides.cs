@@ -50,7 +50,8 @@ public static class JobOverrides
     /// What the options need of the model, checked before any work so a job never fails in its first forward (on
     /// CUDA a device-side assert that can poison the process): a known preset when no base model is named, and
     /// max_len within the model's position embeddings (<paramref name="maxPositionEmbeddings"/>: the preset's, or
-    /// the base model's config.json as the intake reads it; null when not known yet).
+    /// the base model's config.json as the intake reads it; null when not known yet); likewise phase2_max_len, which
+    /// a phase2_fraction needs.
     /// </summary>
     public static void ValidateModel(PrepOptions prep, TrainingRecipe recipe, int? maxPositionEmbeddings)
     {
@@ -58,6 +59,10 @@ public static class JobOverrides
             throw new ArgumentException($"preset must be one of {string.Join(", ", ModelPresets.Names)} (got '{recipe.Preset}'); to continue from a checkpoint, set base_model.");
         if (maxPositionEmbeddings is { } positions && prep.MaxLen > positions)
             throw new ArgumentException($"max_len must be between 8 and {positions}, the model's max_position_embeddings (got {prep.MaxLen}).");
+        if (maxPositionEmbeddings is { } limit && prep.Phase2MaxLen > limit)
+            throw new ArgumentException($"phase2_max_len must be at most {limit}, the model's max_position_embeddings (got {prep.Phase2MaxLen}).");
+        if (recipe.Phase2Fraction > 0 && prep.Phase2MaxLen is null)
+            throw new ArgumentException($"phase2_fraction={recipe.Phase2Fraction} needs phase2_max_len (e.g. 512): the second phase trains on shards of that length.");
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ public sealed class JobStatus
     public int? Shards { get; set; }
     public JobProgress? Progress { get; set; }
 
+    /// <summary>Time and cost, measured by the worker once, before the first step (a resume keeps it).</summary>
+    public TrainingEstimate? Estimate { get; set; }
+
     /// <summary>Times training was stopped gracefully (preemption, scale-in, a timeout) and its message handed back: not failed attempts.</summary>
     public int TrainingStops { get; set; }
     public string? Error { get; set; }

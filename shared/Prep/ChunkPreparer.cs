@@ -7,7 +7,8 @@ namespace BertServerless.Shared.Prep;
 /// <summary>
 /// One chunk of a book → masked training examples: split sentences, tokenize each sentence once, pair (NSP),
 /// encode <c>[CLS] A [SEP] B [SEP]</c>, mask. The rules live in <see cref="SentenceSplitter"/>, <see cref="NspPairs"/>,
-/// <see cref="BertTokenization"/> and <see cref="Masking.Masking"/>; this class only wires them.
+/// <see cref="BertTokenization"/> and <see cref="Masking.Masking"/>; this class only wires them. With phase2_max_len
+/// the same tokenized sentences are paired and encoded a second time at that length: one pass over the book.
 /// </summary>
 public sealed class ChunkPreparer(BertTokenization tokenizer, PrepOptions options)
 {
@@ -22,24 +23,35 @@ public sealed class ChunkPreparer(BertTokenization tokenizer, PrepOptions option
         }
 
         var counts = sentences.Select(p => (IReadOnlyList<int>)p.Select(s => s.Length).ToArray()).ToArray();
-        var random = new Random(ChunkSeed(options.Seed, chunk.Index));
+        var examples = Examples(sentences, counts, options.MaxLen, new Random(ChunkSeed(options.Seed, chunk.Index)), stats);
+        // Phase 2 draws from its own stream (an index no chunk has), so the phase-1 shards are the same bytes with or without it.
+        var phase2 = options.Phase2MaxLen is { } phase2MaxLen
+            ? Examples(sentences, counts, phase2MaxLen, new Random(ChunkSeed(options.Seed, ~chunk.Index)), new PrepStats())
+            : [];
+        return new ChunkResult(chunk.Index, examples, stats) { Phase2Examples = phase2 };
+    }
+
+    /// <summary>
+    /// Pairs, encodes to <paramref name="maxLen"/> and masks; none when the chunk cannot be paired (whether the whole
+    /// book gave any pair is decided once, over all chunks: <see cref="ShardManifest.NoPairsError"/>).
+    /// </summary>
+    private List<PretrainingExample> Examples(List<int[]>[] sentences, IReadOnlyList<int>[] counts, int maxLen, Random random, PrepStats stats)
+    {
         List<NspPair> pairs;
         try
         {
-            pairs = NspPairs.Create(counts, NspOptionsFor(options), random);
+            pairs = NspPairs.Create(counts, NspOptionsFor(options, maxLen), random);
         }
         catch (NotEnoughTextException)
         {
-            // NspPairs decides what can be paired. A chunk that cannot adds nothing; whether the whole book gave any
-            // pair is decided once, over all chunks (ShardManifest.NoPairsError).
-            return new ChunkResult(chunk.Index, [], stats);
+            return [];
         }
 
         var masking = options.ToMaskingOptions();
         var examples = new List<PretrainingExample>(pairs.Count * options.DupeFactor);
         foreach (var pair in pairs)
         {
-            var encoded = tokenizer.EncodePair(Tokens(sentences, pair.A), Tokens(sentences, pair.B), options.MaxLen, pair.NextSentenceLabel);
+            var encoded = tokenizer.EncodePair(Tokens(sentences, pair.A), Tokens(sentences, pair.B), maxLen, pair.NextSentenceLabel);
             stats.Pairs++;
             if (pair.NextSentenceLabel == 0) stats.IsNextPairs++;
             if (encoded.Truncated) stats.TruncatedPairs++;
@@ -50,11 +62,11 @@ public sealed class ChunkPreparer(BertTokenization tokenizer, PrepOptions option
                 Count(stats, encoded, example);
             }
         }
-        return new ChunkResult(chunk.Index, examples, stats);
+        return examples;
     }
 
-    public static NspOptions NspOptionsFor(PrepOptions options)
-        => new() { Mode = options.Pairing, MaxTokens = options.MaxLen, ShortSeqProb = options.ShortSeqProb };
+    public static NspOptions NspOptionsFor(PrepOptions options, int? maxLen = null)
+        => new() { Mode = options.Pairing, MaxTokens = maxLen ?? options.MaxLen, ShortSeqProb = options.ShortSeqProb };
 
     /// <summary>A chunk's own seed, so chunks prepared in any order or in parallel give the same bytes.</summary>
     public static int ChunkSeed(int seed, int chunkIndex)

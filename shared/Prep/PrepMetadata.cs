@@ -21,4 +21,15 @@ public static class PrepMetadata
         [ShardFormat.Meta.DupeFactor] = options.DupeFactor.ToString(CultureInfo.InvariantCulture),
         [ShardFormat.Meta.DoLowerCase] = tokenizer.LowerCase ? "true" : "false",
     };
+
+    /// <summary>The metadata of the phase-2 shards: the same settings at phase2_max_len, marked phase 2; null when prep writes none.</summary>
+    public static IReadOnlyDictionary<string, string>? ForPhase2(PrepOptions options, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (options.Phase2MaxLen is not { } maxLen) return null;
+        return new Dictionary<string, string>(metadata)
+        {
+            [ShardFormat.Meta.MaxLen] = maxLen.ToString(CultureInfo.InvariantCulture),
+            [ShardFormat.Meta.Phase] = ((int)TrainingPhase.Second).ToString(CultureInfo.InvariantCulture),
+        };
+    }
 }

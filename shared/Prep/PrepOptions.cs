@@ -15,6 +15,12 @@ public sealed class PrepOptions
     /// <summary>Longest sequence, specials included. 512 as in the tutorial; 128 suits books of short sentences and trains ~4x faster.</summary>
     public int MaxLen { get; set; } = 512;
 
+    /// <summary>
+    /// Two-phase sequence length, as BERT's own recipe (90% of steps at 128, the rest at 512): prep also writes
+    /// <c>phase2-shard-*</c> at this length, in the same pass, for the last phase2_fraction of training. Unset = one phase.
+    /// </summary>
+    public int? Phase2MaxLen { get; set; }
+
     public PairingMode Pairing { get; set; } = PairingMode.Sentence;
 
     /// <summary>Segment mode only: share of pairs packed to a shorter random length, as Google BERT's short_seq_prob.</summary>
@@ -52,6 +58,8 @@ public sealed class PrepOptions
     public void Validate()
     {
         Require(MaxLen is >= 8 and <= 8192, $"max_len must be between 8 and 8192 (got {MaxLen}).");
+        Require(Phase2MaxLen is null || Phase2MaxLen > MaxLen && Phase2MaxLen <= 8192,
+            $"phase2_max_len must be longer than max_len ({MaxLen}) and at most 8192, or unset for one phase (got {Phase2MaxLen}).");
         Require(MaskProbability is > 0 and < 1, $"mask_probability must be between 0 and 1 (got {MaskProbability}).");
         Require(ShortSeqProb is >= 0 and <= 1, $"short_seq_prob must be between 0 and 1 (got {ShortSeqProb}).");
         Require(DupeFactor is >= 1 and <= 100, $"dupe_factor must be between 1 and 100 (got {DupeFactor}).");

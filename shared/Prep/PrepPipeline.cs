@@ -21,6 +21,7 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         options.Validate();
         var preparer = new ChunkPreparer(tokenizer, options);
         var metadata = PrepMetadata.For(options, tokenizer, source);
+        var phase2Metadata = PrepMetadata.ForPhase2(options, metadata);
         long? totalBytes = book.CanSeek ? book.Length : null;
         var stats = new PrepStats();
         var written = new List<(PrepStats Stats, IEnumerable<ShardEntry> Shards)>();
@@ -28,7 +29,7 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         async Task WriteAsync(ChunkResult result)
         {
             var shards = new List<ShardEntry>();
-            foreach (var shard in ShardPacker.Pack(result, options.ShardSize, tokenizer.Special.Pad, metadata))
+            foreach (var shard in ShardPacker.Pack(result, options.ShardSize, tokenizer.Special.Pad, metadata, phase2Metadata))
             {
                 await sink.WriteAsync(shard.FileName, shard.Bytes, cancellationToken);
                 shards.Add(shard.Entry);

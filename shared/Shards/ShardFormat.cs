@@ -42,6 +42,8 @@ public static class ShardFormat
         public const string Tokens = "tokens";
         public const string PredictedTokens = "predicted_tokens";
         public const string IsNext = "is_next";
+        /// <summary>"2" in the shards of the second phase of a two-phase run (whose max_len is the prep's phase2_max_len); absent in the first.</summary>
+        public const string Phase = "phase";
     }
 
     public const string ManifestFileName = "manifest.json";
@@ -51,4 +53,10 @@ public static class ShardFormat
     /// prepared in parallel, so a shard is named by its chunk rather than by a running number nobody knows yet.
     /// </summary>
     public static string FileName(int chunk, int part) => $"shard-{chunk:D5}-{part:D3}{FileExtension}";
+
+    /// <summary>Second-phase shards are named <c>phase2-shard-…</c>, so a reader of <c>shard-*</c> never mixes the two lengths.</summary>
+    public const string Phase2Prefix = "phase2-";
+
+    public static string FileName(int chunk, int part, TrainingPhase phase)
+        => phase == TrainingPhase.Second ? Phase2Prefix + FileName(chunk, part) : FileName(chunk, part);
 }

@@ -13,7 +13,8 @@ public sealed record ShardEntry(
 
 /// <summary>
 /// <c>manifest.json</c> beside the shards: the shard list in training order, the counts, and the settings the shards
-/// were made with (the same strings as each shard's <c>__metadata__</c>).
+/// were made with (the same strings as each shard's <c>__metadata__</c>). A two-phase prep lists its
+/// <c>phase2-shard-*</c> apart, in <see cref="Phase2Shards"/>.
 /// </summary>
 public sealed class ShardManifest
 {
@@ -23,17 +24,25 @@ public sealed class ShardManifest
     [JsonPropertyName("shards")] public required IReadOnlyList<ShardEntry> Shards { get; init; }
     [JsonPropertyName("stats")] public required PrepStats Stats { get; init; }
 
-    /// <summary>The manifest of a book prepared chunk by chunk: stats summed and shards listed in chunk order.</summary>
+    /// <summary>The shards at phase2_max_len for the second phase of training, in chunk order; null for a one-phase prep.</summary>
+    [JsonPropertyName("phase2_shards")] public IReadOnlyList<ShardEntry>? Phase2Shards { get; init; }
+
+    /// <summary>Every shard file of both phases.</summary>
+    [JsonIgnore] public IEnumerable<ShardEntry> AllShards => Phase2Shards is null ? Shards : Shards.Concat(Phase2Shards);
+
+    /// <summary>The manifest of a book prepared chunk by chunk: stats summed and shards listed in chunk order, each phase apart.</summary>
     public static ShardManifest Assemble(string source, IReadOnlyDictionary<string, string> settings, IEnumerable<(PrepStats Stats, IEnumerable<ShardEntry> Shards)> chunks)
     {
         var stats = new PrepStats();
         var shards = new List<ShardEntry>();
+        var phase2 = new List<ShardEntry>();
         foreach (var chunk in chunks)
         {
             stats.Add(chunk.Stats);
-            shards.AddRange(chunk.Shards);
+            foreach (var shard in chunk.Shards)
+                (shard.File.StartsWith(ShardFormat.Phase2Prefix, StringComparison.Ordinal) ? phase2 : shards).Add(shard);
         }
-        return new ShardManifest { Source = source, Settings = settings, Shards = shards, Stats = stats };
+        return new ShardManifest { Source = source, Settings = settings, Shards = shards, Stats = stats, Phase2Shards = phase2.Count > 0 ? phase2 : null };
     }
 
     /// <summary>Why the book cannot be trained on when no chunk gave a next-sentence pair; null when some did.</summary>

@@ -56,11 +56,17 @@ public sealed class TrainingRecipe
     /// <summary>Groups sequences of similar length into batches so dynamic padding wastes less; order stays seeded and resumable.</summary>
     public bool LengthBucketing { get; set; }
 
+    /// <summary>Share of the total steps trained last on the phase2_max_len shards (two-phase sequence length); 0 = one phase.</summary>
+    public double Phase2Fraction { get; set; }
+
     /// <summary>Share of the sequences held out for evaluation when no separate evaluation shards are given (the last ones, in book order).</summary>
     public double EvalFraction { get; set; } = 0.1;
 
     // Reproducibility: initial weights, batch order and dropout all follow it.
     public int Seed { get; set; } = 42;
+
+    /// <summary>Refuses the job before its first step when the worker's estimate of its cost is higher (in the price table's currency); unset = no limit.</summary>
+    public double? MaxCost { get; set; }
 
     /// <summary>Writes a resumable checkpoint every this many optimizer steps; 0 = only the final one.</summary>
     public int SaveEvery { get; set; } = 500;
@@ -80,7 +86,9 @@ public sealed class TrainingRecipe
         Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1, "adam_beta1 and adam_beta2 must lie in [0, 1)");
         Require(Enum.IsDefined(Precision), $"precision must be one of auto, fp32, bf16, fp16 (got {Precision})");
         Require(AdamEpsilon > 0, $"adam_epsilon must be positive (got {AdamEpsilon})");
+        Require(Phase2Fraction is >= 0 and < 1, $"phase2_fraction must lie in [0, 1) (got {Phase2Fraction})");
         Require(EvalFraction is >= 0 and < 1, $"eval_fraction must lie in [0, 1) (got {EvalFraction})");
+        Require(MaxCost is null or > 0, $"max_cost must be positive, or unset for no limit (got {MaxCost})");
         Require(SaveEvery >= 0, $"save_every must be 0 (only the final checkpoint) or more (got {SaveEvery})");
     }
 

@@ -38,11 +38,29 @@ public class TrainCommandTests
         Assert.Contains("checkpoint written", full.Stdout);
     }
 
+    [Fact]
+    public async Task Prep_and_train_two_phase_as_the_readme_shows_end_in_phase_2()
+    {
+        var shards = Path.Combine(_work, "shards");
+        var prep = await Bertsl.RunAsync(_work, Timeout, "prep", "-i", TestData.Meditations, "-o", shards, "--max-len", "64", "--phase2-max-len", "256", "--pairing", "segment");
+        Assert.True(prep.ExitCode == 0, prep.Stderr);
+        Assert.Matches(@"phase 2\s+│\s+[\d,]+ sequences in \d+ shards at max_len 256", prep.Stdout);
+
+        var train = await Bertsl.RunAsync(_work, Timeout, "train", "--shards", shards, "--out", "model", "--preset", "tiny", "--max-steps", "4",
+            "--phase2-fraction", "0.5", "--batch-size", "8", "--device", "cpu", "--threads", "1");
+
+        Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
+        var state = JsonNode.Parse(File.ReadAllText(Path.Combine(_work, "model", "final", "trainer_state.json")))!;
+        Assert.Equal(("second", 4), (state["phase"]!.GetValue<string>(), state["global_step"]!.GetValue<int>()));
+    }
+
     [Theory]
     [InlineData("--no-such-flag", "1", "--no-such-flag")]
     [InlineData("--max-steps", "0", "max_steps must be at least 1")]
     [InlineData("--set", "learningrate=fast", "learning_rate takes a number")]
     [InlineData("--precision", "fp8", "precision takes one of auto, fp32, bf16, fp16")]
+    [InlineData("--phase2-fraction", "1", "phase2_fraction must lie in [0, 1)")]
+    [InlineData("--max-cost", "5", "max_cost is checked by the worker against its price table")]
     public async Task Train_bad_usage_exits_2_naming_the_fault(string flag, string value, string expected)
     {
         var result = await Bertsl.RunAsync(_work, Timeout, "train", "--shards", _work, "--out", "x", flag, value);

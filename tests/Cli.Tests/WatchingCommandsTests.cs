@@ -34,6 +34,7 @@ public sealed class WatchingAzuriteFixture : IAsyncLifetime
             s.MoveTo(JobState.ReadyForTraining, "Shards ready.", now);
             s.MoveTo(JobState.Training, "Training on cpu.", now);
             s.Progress = new JobProgress { Step = 30, TotalSteps = 120, Loss = 8.5, MlmLoss = 7.75, NspLoss = 0.75, MlmAccuracy = 0.0625, TokensPerSecond = 2500, EtaSeconds = 75 };
+            s.Estimate = new TrainingEstimate { Device = "cpu", TotalSteps = 120, SecondsPerStep = 0.5, WarmupSteps = 2, TimedSteps = 3 };
         });
 
         // A finished model and a step checkpoint, latest.json last, as the worker uploads them.
@@ -81,6 +82,15 @@ public class WatchingCommandsTests(WatchingAzuriteFixture azurite) : IClassFixtu
         Assert.Equal(30, rows[0]!["step"]!.GetValue<int>());
         Assert.Equal(0.0625, rows[0]!["mlm_accuracy"]!.GetValue<double>());
         Assert.Equal("failed", rows[1]!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Status_of_a_job_shows_its_estimate()
+    {
+        var result = await RunAsync("status", azurite.Training.JobId);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Matches(@"estimate\s+│\s+120 steps × 0\.500 s on cpu ≈ 00:01:00", result.Stdout);
     }
 
     [Fact]

@@ -60,6 +60,30 @@ public sealed class JobRulesTests
     }
 
     [Theory]
+    [InlineData("phase2_fraction=0.1", "phase2_fraction=0.1 needs phase2_max_len")]
+    [InlineData("phase2_fraction=1", "phase2_fraction must lie in [0, 1)")]
+    [InlineData("phase2_max_len=1024", "phase2_max_len must be at most 512, the model's max_position_embeddings")]
+    [InlineData("phase2_max_len=100", "phase2_max_len must be longer than max_len (128)")]
+    public void ApplyAndValidate_bad_two_phase_settings_name_the_rule(string setting, string expected)
+    {
+        var overrides = JobOverrides.ParsePairs(["max_len=128", "preset=tiny", setting]);
+
+        var error = Assert.Throws<ArgumentException>(() => JobOverrides.ApplyAndValidate(overrides, new PrepOptions(), new TrainingRecipe()));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void ApplyAndValidate_two_phase_settings_set_prep_and_training()
+    {
+        var (prep, recipe) = (new PrepOptions(), new TrainingRecipe());
+
+        JobOverrides.ApplyAndValidate(JobOverrides.ParsePairs(["max_len=128", "phase2_max_len=512", "phase2_fraction=0.1"]), prep, recipe);
+
+        Assert.Equal((512, 0.1), (prep.Phase2MaxLen, recipe.Phase2Fraction));
+    }
+
+    [Theory]
     [InlineData("max_len")]
     [InlineData("maxlen")]
     [InlineData("MaxLen")]

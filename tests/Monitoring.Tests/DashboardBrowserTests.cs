@@ -42,6 +42,9 @@ public class DashboardBrowserTests(MonitoringAzuriteFixture azurite)
         var cells = await row.Locator("td").AllInnerTextsAsync();
         Assert.Equal(["training", "40/100", "7.2500", "0.125", "1,500"], cells.Skip(1).Take(5));
 
+        await Assertions.Expect(page.Locator("#estimate")).ToHaveTextAsync(
+            "estimate: 100 steps × 0.900 s on cuda:0 in bf16 ≈ 00:01:30; ≈ 0.01 USD at 0.60 USD/h (Consumption-GPU-NC8as-T4, prices of 2026-12-03)");
+
         var poison = page.Locator("#queues tr.poison-alert");
         await Assertions.Expect(poison).ToContainTextAsync("prep-chunks-poison");
 

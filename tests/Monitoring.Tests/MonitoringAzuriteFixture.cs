@@ -48,7 +48,7 @@ public sealed class MonitoringAzuriteFixture : IAsyncLifetime
         return change is null ? (await Statuses.GetAsync(jobId, CancellationToken.None))! : await Statuses.UpdateAsync(jobId, change, CancellationToken.None);
     }
 
-    /// <summary>A job in training at step 40 of 100 with a 4-point loss history, as the worker leaves it.</summary>
+    /// <summary>A job in training at step 40 of 100 with its estimate and a 4-point loss history, as the worker leaves it.</summary>
     public async Task<JobStatus> CreateTrainingJobAsync(string book, DateTimeOffset created)
     {
         var status = await CreateJobAsync(book, created, s =>
@@ -57,6 +57,11 @@ public sealed class MonitoringAzuriteFixture : IAsyncLifetime
             s.MoveTo(JobState.ReadyForTraining, "Shards ready.", created);
             s.MoveTo(JobState.Training, "Training on cpu.", created);
             s.Progress = new JobProgress { Step = 40, TotalSteps = 100, Loss = 7.25, MlmLoss = 6.5, NspLoss = 0.75, MlmAccuracy = 0.125, LearningRate = 4e-5, TokensPerSecond = 1500, EtaSeconds = 90 };
+            s.Estimate = new TrainingEstimate
+            {
+                Device = "cuda:0 in bf16", TotalSteps = 100, SecondsPerStep = 0.9, WarmupSteps = 2, TimedSteps = 3,
+                Profile = "Consumption-GPU-NC8as-T4", Currency = "USD", HourlyPrice = 0.6, PricesDate = "2026-12-03",
+            };
         });
         JobMetricsPoint Point(long step, double mlm, double nsp, double lr) =>
             new(created.AddSeconds(step), step, mlm + nsp, mlm, nsp, 0.1, 0.5, lr, 1500);

@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace BertServerless.Worker.Hosting;
 
 /// <summary>
-/// One attempt at one job: mirror the shards (and a base model or the checkpoint to resume), train with
+/// One attempt at one job: mirror the shards (and a base model or the checkpoint to resume), estimate time and cost
+/// before the first step (once per job; max_cost stops it there), train with
 /// <see cref="TrainingJob"/>, upload the final model, eval.json and latest.json, and mark the job succeeded. Any
 /// exception leaves the job as it was for the caller to retry; files already uploaded stay valid.
 /// </summary>
@@ -22,6 +23,7 @@ public sealed class TrainingJobRunner(
     IOptions<TrainingWorkerOptions> options,
     IOptions<TrainingHardware> hardware,
     IOptions<TrainingRecipe> defaults,
+    IOptions<PricingOptions> pricing,
     TimeProvider time,
     ILogger<TrainingJobRunner> logger)
 {
@@ -44,6 +46,7 @@ public sealed class TrainingJobRunner(
             if (!s.MoveTo(JobState.Training, started, jobs.Now)) s.Note(started, jobs.Now);
         }, cancellationToken);
         logger.LogInformation("Job {JobId}: {Started}", jobId, started);
+        if (latest is null && status.Estimate is null) await EstimateAsync(jobId, job, cancellationToken);
 
         var run = await TrainAsync(jobId, job, owner, cancellationToken, leaseLost);
         var steps = run.Outcome.State.GlobalStep;
@@ -96,6 +99,32 @@ public sealed class TrainingJobRunner(
         return new TrainingJob(shards, output, recipe, hardware.Value) { ResumeFrom = resumeFrom, BaseModelDirectory = baseModel };
     }
 
+    /// <summary>
+    /// Times a few steps on this worker's device and records the estimate in the job's status, once per job (a retry or
+    /// resume keeps it); a job whose estimated cost exceeds its max_cost fails here, before its first step, as bad input.
+    /// </summary>
+    private async Task EstimateAsync(string jobId, TrainingJob job, CancellationToken cancellationToken)
+    {
+        var timed = await Task.Factory.StartNew(() => job.TimeSteps(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var estimate = pricing.Value.Price(timed);
+        var text = "Estimate: " + estimate.Describe();
+        await jobs.UpdateAsync(jobId, s =>
+        {
+            s.Estimate = estimate;
+            s.Note(text, jobs.Now);
+        }, cancellationToken);
+        logger.LogInformation("Job {JobId}: {Estimate}", jobId, text);
+
+        if (job.Recipe.MaxCost is not { } maxCost) return;
+        var c = CultureInfo.InvariantCulture;
+        if (estimate.ExpectedCost is not { } cost)
+            throw new InvalidDataException(string.Create(c,
+                $"max_cost={maxCost} cannot be checked: this worker has no price for its profile ('{pricing.Value.Profile ?? "none configured"}'; {PricingOptions.SectionName}:Profile and {PricingOptions.SectionName}:HourlyPrice)."));
+        if (cost > maxCost)
+            throw new InvalidDataException(string.Create(c,
+                $"The estimated cost {cost:F2} {estimate.Currency} exceeds max_cost={maxCost} {estimate.Currency} ({estimate.Describe()}); no step was trained. Lower the steps, or raise max_cost."));
+    }
+
     private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, TrainingOwner owner, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
         // The pump outlives a stop: the checkpoint the trainer writes as it stops is what the next attempt resumes from.
@@ -132,12 +161,12 @@ public sealed class TrainingJobRunner(
         var manifestText = (await storage.Shards.GetBlobClient(ready.Manifest).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
         var manifest = ShardManifest.Parse(manifestText, ready.Manifest);
         var downloaded = 0;
-        foreach (var entry in manifest.Shards)
+        foreach (var entry in manifest.AllShards)
         {
             var blob = storage.Shards.GetBlobClient(BlobPaths.Shard(ready.JobId, entry.File));
             if (await BlobMirror.DownloadAsync(blob, BlobMirror.LocalPath(directory, entry.File), etag: null, cancellationToken)) downloaded++;
         }
-        logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.Shards.Count, directory, downloaded);
+        logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.AllShards.Count(), directory, downloaded);
         return directory;
     }
 

@@ -15,6 +15,7 @@ public sealed class TrainingService(
     PipelineStorage storage,
     TrainingMessageHandler handler,
     IOptions<TrainingWorkerOptions> options,
+    IOptions<PricingOptions> pricing,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<TrainingService> logger) : BackgroundService
@@ -23,6 +24,7 @@ public sealed class TrainingService(
     {
         var settings = options.Value;
         settings.Validate();
+        pricing.Value.Validate();
         try
         {
             await storage.EnsureCreatedAsync(stoppingToken);

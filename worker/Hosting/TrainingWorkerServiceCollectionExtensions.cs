@@ -15,7 +15,8 @@ public static class TrainingWorkerServiceCollectionExtensions
     /// <summary>
     /// <see cref="TrainingService"/> and what it needs: the <c>BertStorage</c> clients and the job status store (shared
     /// with the prep services when those are registered too), <see cref="TrainingWorkerOptions"/> and
-    /// <see cref="TrainingHardware"/> from section <see cref="TrainingWorkerOptions.SectionName"/>, and the default
+    /// <see cref="TrainingHardware"/> from section <see cref="TrainingWorkerOptions.SectionName"/>, the price table of
+    /// estimates (<see cref="PricingOptions"/>) from section <see cref="PricingOptions.SectionName"/>, and the default
     /// <see cref="TrainingRecipe"/> (for a status without one) from section <see cref="TrainingRecipe.SectionName"/>.
     /// </summary>
     public static IServiceCollection AddTrainingWorker(this IServiceCollection services, IConfiguration configuration)
@@ -23,6 +24,7 @@ public static class TrainingWorkerServiceCollectionExtensions
         services.AddBertStorage(configuration);
         services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.SectionName);
         services.AddOptions<TrainingHardware>().BindConfiguration(TrainingWorkerOptions.SectionName);
+        services.AddOptions<PricingOptions>().BindConfiguration(PricingOptions.SectionName);
         services.AddKnobOptions<TrainingRecipe>(configuration, TrainingRecipe.SectionName, recipe => recipe.Validate());
         services.TryAddSingleton<CheckpointStore>();
         services.TryAddSingleton<TrainingJobRunner>();

@@ -13,9 +13,6 @@ public sealed class BatchOrder(ShardDataset data, int batchSize, int seed, bool 
     private int _cachedEpoch = -1;
     private IReadOnlyList<int[]> _cachedBatches = [];
 
-    /// <summary>Batches per epoch; the last one may be short (nothing is dropped).</summary>
-    public int BatchesPerEpoch { get; } = (data.Count + batchSize - 1) / batchSize;
-
     public IReadOnlyList<int[]> Epoch(int epoch)
     {
         if (epoch != _cachedEpoch)

@@ -51,7 +51,17 @@ public sealed class ShardDataset
     }
 
     /// <summary>Reads every <c>shard-*.safetensors</c> of <paramref name="directory"/> in name order.</summary>
-    public static ShardDataset Load(string directory) => FromFiles(ShardFiles(directory));
+    public static ShardDataset Load(string directory) => FromFiles(ShardFiles(directory, "shard-*", "is it the output of bertsl prep?"));
+
+    /// <summary>
+    /// The <c>phase2-shard-*</c> of a two-phase prep for training, less the same eval_fraction tail that
+    /// <see cref="LoadWithHoldOut"/> holds out: the held-out text stays unseen in both phases.
+    /// </summary>
+    public static ShardDataset LoadPhase2(string directory, double evalFraction)
+    {
+        var all = FromFiles(ShardFiles(directory, ShardFormat.Phase2Prefix + "shard-*", "phase2_fraction trains on them: prep with phase2_max_len set"));
+        return all.Slice(0, all.Count - HeldOut(all.Count, evalFraction));
+    }
 
     /// <summary>
     /// Splits a prep output directory into training and held-out sequences: the last round(fraction × count) sequences
@@ -61,20 +71,23 @@ public sealed class ShardDataset
     public static (ShardDataset Train, ShardDataset? Eval) LoadWithHoldOut(string directory, double evalFraction)
     {
         var all = Load(directory);
-        var held = evalFraction > 0 && all.Count > 1 ? Math.Clamp((int)Math.Round(evalFraction * all.Count), 1, all.Count - 1) : 0;
+        var held = HeldOut(all.Count, evalFraction);
         return (all.Slice(0, all.Count - held), held == 0 ? null : all.Slice(all.Count - held, held));
     }
 
+    private static int HeldOut(int count, double evalFraction)
+        => evalFraction > 0 && count > 1 ? Math.Clamp((int)Math.Round(evalFraction * count), 1, count - 1) : 0;
+
     private static ShardDataset FromFiles(string[] files) => new([.. files.Select(ShardRows.FromFile)], files);
 
-    private static string[] ShardFiles(string directory)
+    private static string[] ShardFiles(string directory, string pattern, string hint)
     {
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"Shard directory '{directory}' does not exist.");
-        var files = Directory.GetFiles(directory, "shard-*" + ShardFormat.FileExtension).Order(StringComparer.Ordinal).ToArray();
+        var files = Directory.GetFiles(directory, pattern + ShardFormat.FileExtension).Order(StringComparer.Ordinal).ToArray();
         return files.Length > 0
             ? files
-            : throw new FileNotFoundException($"Shard directory '{directory}' holds no shard-*{ShardFormat.FileExtension} files (is it the output of bertsl prep?).");
+            : throw new FileNotFoundException($"Shard directory '{directory}' holds no {pattern}{ShardFormat.FileExtension} files ({hint}).");
     }
 
     /// <summary>Number of real tokens of sequence <paramref name="index"/>.</summary>

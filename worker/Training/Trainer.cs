@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BertServerless.Shared.Shards;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Evaluation;
 using BertServerless.Worker.Model;
@@ -11,8 +12,9 @@ namespace BertServerless.Worker.Training;
 /// <summary>
 /// The pre-training loop, read top to bottom like nanoGPT's <c>train.py</c>: set LR, reseed dropout, micro-steps with
 /// gradient accumulation, clip, step, zero grad, log, checkpoint, stop. <see cref="Step"/> is one optimizer step on
-/// its own, for the loop and the benchmark alike. Each step runs in its own dispose scope so its tensors die with it,
-/// and the device is only waited for at log intervals (and, in fp16, once a step for the loss scaler's overflow check).
+/// its own, for the loop and the benchmark alike; a two-phase run switches datasets at <see cref="TrainingPhases"/>'
+/// step. Each step runs in its own dispose scope so its tensors die with it, and the device is only waited for at log
+/// intervals (and, in fp16, once a step for the loss scaler's overflow check).
 /// In bf16 or fp16 (<see cref="PrecisionPolicy"/>) forward and backward run on a <see cref="HalfPrecisionReplica"/>
 /// while the optimizer updates the fp32 master.
 /// </summary>
@@ -113,19 +115,27 @@ public sealed class Trainer : IDisposable
     /// Trains on <paramref name="data"/> into <paramref name="outputDirectory"/> in <see cref="CheckpointLayout"/>:
     /// <c>step-N/</c> every save_every steps, <c>final/</c> at the end. With <paramref name="resumeFrom"/>, continues
     /// that checkpoint's run exactly; the model must then be the one loaded from it, and the recipe its saved one.
-    /// Cancellation saves a step checkpoint at the end of the current step and returns.
+    /// Cancellation saves a step checkpoint at the end of the current step and returns. With a phase2_fraction the
+    /// last steps (<see cref="TrainingPhases"/>) train on <paramref name="phase2Data"/>, from the first batch of its own order.
     /// </summary>
     public TrainingOutcome Train(ShardDataset data, string outputDirectory, string vocabPath, string? resumeFrom = null,
-        ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
+        ITrainingObserver? observer = null, CancellationToken cancellationToken = default, ShardDataset? phase2Data = null)
     {
         var batches = new BatchOrder(data, _recipe.BatchSize, _recipe.Seed, _recipe.Shuffle, _recipe.LengthBucketing);
-        var stepsPerEpoch = (batches.BatchesPerEpoch + _recipe.GradientAccumulation - 1) / _recipe.GradientAccumulation;
+        var phase2Batches = phase2Data is null ? null : new BatchOrder(phase2Data, _recipe.BatchSize, _recipe.Seed, _recipe.Shuffle, _recipe.LengthBucketing);
+        var stepsPerEpoch = StepsPerEpoch(_recipe, data.Count);
         var state = resumeFrom is null
-            ? new TrainerState { TotalSteps = _recipe.MaxSteps ?? stepsPerEpoch * _recipe.Epochs, Recipe = _recipe, TrainSequences = data.Count }
+            ? new TrainerState { TotalSteps = TotalSteps(_recipe, data.Count), Recipe = _recipe, TrainSequences = data.Count, Phase2Sequences = phase2Data?.Count }
             : TrainingCheckpoint.Resume(resumeFrom, _optimizer);
         if (_scaler is not null && state.LossScaler is { } savedScaler) _scaler = DynamicLossScaler.Resume(savedScaler);
         if (state.TrainSequences != data.Count)
             throw new InvalidOperationException($"The checkpoint was trained on {state.TrainSequences} sequences, these shards hold {data.Count}: resume on the same shards.");
+        if (state.Phase2Sequences != phase2Data?.Count)
+            throw new InvalidOperationException($"The checkpoint's phase 2 trains on {state.Phase2Sequences ?? 0} sequences, these phase-2 shards hold {phase2Data?.Count ?? 0}: resume on the same shards.");
+        var phases = TrainingPhases.For(state.TotalSteps, _recipe.Phase2Fraction);
+        if (phases.Phase2Steps > 0 && phase2Data is null)
+            throw new ArgumentException($"phase2_fraction={_recipe.Phase2Fraction} trains its last {phases.Phase2Steps} step(s) on phase-2 shards, and none were given.", nameof(phase2Data));
+        // One schedule over both phases: the LR continues across the switch.
         var schedule = LearningRateSchedule.WithWarmupRatio(_recipe.LearningRate, _recipe.WarmupRatio, state.TotalSteps);
         var clock = Stopwatch.StartNew();
         var meter = new ThroughputMeter(state.GlobalStep);
@@ -144,8 +154,13 @@ public sealed class Trainer : IDisposable
             manual_seed(_recipe.Seed + step);
             if (_device.type == DeviceType.CUDA) cuda.manual_seed_all(_recipe.Seed + step);
 
+            // switch phase: the second starts at the first batch of its own data order
+            var phase = phases.At(step);
+            if (phase != state.Phase) (state.Phase, state.Position) = (phase, default);
+            var (phaseData, phaseBatches) = phase == TrainingPhase.First ? (data, batches) : (phase2Data!, phase2Batches!);
+
             // micro-steps, clip, step, zero grad
-            var microBatches = NextMicroBatches(batches, state).Select(indices => data.Collate(indices, _model.Config.PadTokenId)).ToArray();
+            var microBatches = NextMicroBatches(phaseBatches, state).Select(indices => phaseData.Collate(indices, _model.Config.PadTokenId)).ToArray();
             Step(microBatches);
             state.LossScaler = LossScaler;
             meter.Tokens += microBatches.Sum(b => b.RealTokens);
@@ -177,6 +192,16 @@ public sealed class Trainer : IDisposable
         var final = Path.Combine(outputDirectory, CheckpointLayout.FinalFolder);
         TrainingCheckpoint.Save(final, _model, state, vocabPath, optimizer: null);
         return new TrainingOutcome(state, Cancelled: false, final);
+    }
+
+    /// <summary>The optimizer steps a run of <paramref name="recipe"/> on <paramref name="trainSequences"/> sequences takes: max_steps, else all its epochs.</summary>
+    public static int TotalSteps(TrainingRecipe recipe, int trainSequences) => recipe.MaxSteps ?? StepsPerEpoch(recipe, trainSequences) * recipe.Epochs;
+
+    /// <summary>An epoch's batches (the last may be short) in steps of gradient_accumulation micro-batches (the last may have fewer).</summary>
+    private static int StepsPerEpoch(TrainingRecipe recipe, int trainSequences)
+    {
+        var batches = (trainSequences + recipe.BatchSize - 1) / recipe.BatchSize;
+        return (batches + recipe.GradientAccumulation - 1) / recipe.GradientAccumulation;
     }
 
     /// <summary>Takes the next step's batches from the current epoch and advances the position, into the next epoch when this one is used up.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using BertServerless.Shared;
+using BertServerless.Shared.Shards;
 using BertServerless.Shared.Training;
 
 namespace BertServerless.Worker.Training;
@@ -15,10 +16,14 @@ public sealed class TrainerState
     /// <summary>Optimizer steps taken.</summary>
     public int GlobalStep { get; set; }
     public int TotalSteps { get; set; }
+    /// <summary>The phase the next step trains in; <see cref="Position"/> is in that phase's data order.</summary>
+    public TrainingPhase Phase { get; set; } = TrainingPhase.First;
     /// <summary>The next batch to train on.</summary>
     public DataPosition Position { get; set; }
     /// <summary>Sequences in the training set; a resumed run must see the same ones for its data order to mean anything.</summary>
     public int TrainSequences { get; set; }
+    /// <summary>Sequences in the phase-2 training set of a two-phase run; null for one phase.</summary>
+    public int? Phase2Sequences { get; set; }
     /// <summary>The recipe the run started with; a resumed run keeps it, so its data order and schedule match.</summary>
     [JsonRequired] public TrainingRecipe Recipe { get; set; } = new();
     public List<TrainingMetrics> LossHistory { get; set; } = [];

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Evaluation;
@@ -41,6 +42,7 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
             ? (ShardDataset.Load(ShardsDirectory), ShardDataset.Load(evalDirectory))
             : ShardDataset.LoadWithHoldOut(ShardsDirectory, recipe.EvalFraction);
         var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        var phase2 = LoadPhase2(recipe, vocabPath);
         var device = Hardware.Prepare();
 
         // Disposed here: a worker host trains job after job in one process, and a model's tensors may live on the GPU.
@@ -55,7 +57,7 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
         using (var trainer = new Trainer(model, recipe, Hardware))
         {
             precision = trainer.Precision;
-            outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken);
+            outcome = trainer.Train(train, OutputDirectory, vocabPath, ResumeFrom, observer, cancellationToken, phase2);
         }
         var trainingTime = clock.Elapsed;
         var after = eval is null || outcome.Cancelled ? null : Evaluator.Evaluate(model, eval, recipe.BatchSize);
@@ -66,6 +68,46 @@ public sealed record TrainingJob(string ShardsDirectory, string OutputDirectory,
             ModelCard.Save(outcome.Checkpoint, new ModelCardFacts(recipe, model.Config, train.Metadata, outcome.State.GlobalStep,
                 trainingTime, ResumeFrom is not null, Describe(device, precision), evaluation));
         return new TrainingRun(outcome, evaluation);
+    }
+
+    /// <summary>
+    /// Times a few steps of each phase (<see cref="StepTimer"/>) on a model of its own, so that the run which follows
+    /// starts from the weights, data position and RNG of a run never timed; the estimate it returns has no prices yet.
+    /// </summary>
+    public TrainingEstimate TimeSteps(CancellationToken cancellationToken = default)
+    {
+        if (ResumeFrom is not null) throw new InvalidOperationException("A resumed run keeps the estimate made before its first step.");
+        Recipe.Validate();
+        var baseModel = BaseModelDirectory ?? Recipe.BaseModel;
+        var vocabPath = TrainingVocabulary.Select(Vocabulary, baseModel);
+        var train = EvalShardsDirectory is null ? ShardDataset.LoadWithHoldOut(ShardsDirectory, Recipe.EvalFraction).Train : ShardDataset.Load(ShardsDirectory);
+        var vocabSize = TrainingVocabulary.CheckFitsShards(vocabPath, train.Metadata);
+        var phase2 = LoadPhase2(Recipe, vocabPath);
+        var device = Hardware.Prepare();
+
+        using var model = LoadModel(baseModel, vocabSize, Recipe);
+        TrainingVocabulary.CheckFitsModel(vocabPath, model.Config.VocabSize);
+        model.to(device);
+        var phases = TrainingPhases.For(Trainer.TotalSteps(Recipe, train.Count), Recipe.Phase2Fraction);
+        return new TrainingEstimate
+        {
+            Device = Describe(device, PrecisionPolicy.For(Recipe.Precision, device)),
+            TotalSteps = phases.TotalSteps,
+            Phase2Steps = phases.Phase2Steps,
+            SecondsPerStep = StepTimer.SecondsPerStep(model, Recipe, Hardware, train, cancellationToken),
+            Phase2SecondsPerStep = phase2 is not null && phases.Phase2Steps > 0 ? StepTimer.SecondsPerStep(model, Recipe, Hardware, phase2, cancellationToken) : null,
+            WarmupSteps = StepTimer.WarmupSteps,
+            TimedSteps = StepTimer.TimedSteps,
+        };
+    }
+
+    /// <summary>The phase-2 shards a phase2_fraction trains on, checked against the vocabulary; null for a one-phase run.</summary>
+    private ShardDataset? LoadPhase2(TrainingRecipe recipe, string vocabPath)
+    {
+        if (recipe.Phase2Fraction == 0) return null;
+        var phase2 = ShardDataset.LoadPhase2(ShardsDirectory, recipe.EvalFraction);
+        TrainingVocabulary.CheckFitsShards(vocabPath, phase2.Metadata);
+        return phase2;
     }
 
     private static string Describe(Device device, PrecisionChoice precision)

@@ -123,6 +123,9 @@ async function refresh() {
       const [job, metrics] = await Promise.all([getJson("jobs/" + selected), getJson("jobs/" + selected + "/metrics")]);
       document.getElementById("job").hidden = false;
       document.getElementById("job-title").textContent = job.source.name + " (" + job.job_id + ")";
+      const estimate = document.getElementById("estimate");
+      estimate.textContent = job.estimate ? "estimate: " + job.estimate.summary : "";
+      estimate.hidden = !job.estimate;
       drawCurve(metrics);
       drawEval(job.result);
     }

@@ -4,6 +4,7 @@ using Azure.Storage.Queues.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
+using BertServerless.Shared.Shards;
 using BertServerless.Shared.Storage;
 using BertServerless.Tests;
 using BertServerless.Worker.Checkpoints;
@@ -38,6 +39,12 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.NotNull(status.Progress.Loss);
         Assert.NotNull(status.Progress.MlmAccuracy);
         Assert.Null(status.Error);
+        // Timed before step 1 on the worker's CPU; no price table profile is configured, so no cost.
+        Assert.Equal((6, 0), (status.Estimate!.TotalSteps, status.Estimate.Phase2Steps));
+        Assert.True(status.Estimate.SecondsPerStep > 0);
+        Assert.StartsWith("CPU", status.Estimate.Device);
+        Assert.Null(status.Estimate.ExpectedCost);
+        Assert.Single(status.History, e => e.Message.StartsWith("Estimate: 6 steps × ", StringComparison.Ordinal));
         // LogEvery 2 over 6 steps: the metrics log holds the whole curve, not only the latest report.
         var history = await new JobMetricsLog(azurite.Storage.Jobs).ReadAsync(jobId, CancellationToken.None);
         Assert.Equal([2L, 4L, 6L], history.Select(p => p.Step));
@@ -92,6 +99,26 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.Equal(6, state["max_steps"]!.GetValue<int>()); // the worker's configured default, under the same name
         Assert.Equal(2, status.Training!.GradientAccumulation);
         Assert.Contains(status.History, e => e.Message.Contains("× 2 accumulated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TrainingService_twoPhaseUpload_mirrorsBothShardSetsAndEndsInPhase2()
+    {
+        var metadata = new Dictionary<string, string> { ["pairing"] = "segment", ["phase2_max_len"] = "256", ["phase2_fraction"] = "0.5" };
+        var jobId = await azurite.UploadAsync("worker-two-phase.txt", Meditations, metadata);
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(), () => azurite.IsFinishedAsync(jobId));
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        var manifest = ShardManifest.Parse(await DownloadShardsTextAsync(BlobPaths.Manifest(jobId)), "manifest.json");
+        var phase2 = Assert.IsAssignableFrom<IReadOnlyList<ShardEntry>>(manifest.Phase2Shards);
+        Assert.All(phase2, s => Assert.StartsWith(ShardFormat.Phase2Prefix, s.File));
+        Assert.Contains(phase2, s => s.SequenceLength > 128);
+        var state = JsonNode.Parse(await DownloadTextAsync(BlobPaths.FinalCheckpoint(jobId) + "trainer_state.json"))!;
+        Assert.Equal("second", state["phase"]!.GetValue<string>());
+        Assert.Equal((6, 3), (status.Estimate!.TotalSteps, status.Estimate.Phase2Steps));
+        Assert.True(status.Estimate.Phase2SecondsPerStep > 0);
     }
 
     [Fact]
@@ -161,6 +188,30 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.DoesNotContain(status.History, e => e.Message.Contains("retrying", StringComparison.Ordinal));
         Assert.Equal(jobId, WorkerAzuriteFixture.Parse(Assert.Single(await azurite.PoisonedAsync())).JobId);
         Assert.False(Directory.Exists(Path.Combine(azurite.CacheDirectory, jobId)), "a failed job's local files are removed too");
+    }
+
+    [Fact]
+    public async Task TrainingService_estimatedCostOverMaxCost_failsJobBeforeTrainingAndPoisonsMessage()
+    {
+        var jobId = await azurite.UploadAsync("worker-max-cost.txt", Meditations, new Dictionary<string, string> { ["max_cost"] = "0.01" });
+        var pricing = new Dictionary<string, string?>
+        {
+            ["Pricing:Profile"] = "test-cpu", ["Pricing:Currency"] = "EUR", ["Pricing:PricesDate"] = "2026-12-03", ["Pricing:HourlyPrice:test-cpu"] = "100000",
+        };
+
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(settings: pricing),
+            async () => await azurite.IsFinishedAsync(jobId) && (await azurite.PoisonedAsync()).Count > 0 && await azurite.TrainingMessagesAsync() == 0);
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.StartsWith("Training cannot run: The estimated cost ", status.Error);
+        Assert.Contains(" EUR exceeds max_cost=0.01 EUR (6 steps × ", status.Error);
+        Assert.Contains("at 100000.00 EUR/h (test-cpu, prices of 2026-12-03)); no step was trained.", status.Error);
+        Assert.Equal(status.Estimate!.HourlyPrice * status.Estimate.ExpectedSeconds / 3600, status.Estimate.ExpectedCost);
+        Assert.Null(status.Progress);
+        Assert.DoesNotContain(status.History, e => e.Message.Contains("retrying", StringComparison.Ordinal));
+        Assert.Equal(jobId, WorkerAzuriteFixture.Parse(Assert.Single(await azurite.PoisonedAsync())).JobId);
+        Assert.Empty(await azurite.CheckpointBlobsAsync(jobId));
     }
 
     [Fact]
@@ -317,4 +368,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
 
     private async Task<string> DownloadTextAsync(string name)
         => (await azurite.Storage.Checkpoints.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
+
+    private async Task<string> DownloadShardsTextAsync(string name)
+        => (await azurite.Storage.Shards.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
 }

@@ -1,3 +1,4 @@
+using BertServerless.Shared.Shards;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Checkpoints;
 using BertServerless.Worker.Evaluation;
@@ -65,6 +66,58 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(new DataPosition(2, 0), outcome.State.Position); // 5 batches an epoch in steps of 2, 2 and 1
         Assert.Equal(Weights(uninterrupted), Weights(resumed));
         Assert.NotEqual(Weights(TinyModel(seed: 1)), Weights(resumed));
+    }
+
+    [Fact]
+    public void Train_two_phase_resumed_before_at_and_after_the_switch_matches_uninterrupted_run()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3, maxLength: 20))]);
+        var phase2 = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(24, seed: 4, minLength: 40, maxLength: 60))]);
+        var recipe = Recipe(maxSteps: 6);
+        recipe.Phase2Fraction = 0.5; // steps 0-2 on data, 3-5 on phase2
+        recipe.SaveEvery = 1;
+        var uninterrupted = TinyModel(seed: 1);
+        using (var trainer = new Trainer(uninterrupted, recipe, Cpu))
+        {
+            var outcome = trainer.Train(data, Path.Combine(_directory, "full"), _vocab, phase2Data: phase2);
+            Assert.Equal((TrainingPhase.Second, new DataPosition(1, 2)), (outcome.State.Phase, outcome.State.Position)); // phase 2's 3 batches an epoch, in steps of 2, 1, 2
+        }
+
+        foreach (var (step, phase) in new[] { (2, TrainingPhase.First), (3, TrainingPhase.First), (4, TrainingPhase.Second) })
+        {
+            var checkpoint = Path.Combine(_directory, "full", CheckpointLayout.StepFolder(step));
+            Assert.Equal(phase, TrainerState.Load(checkpoint).Phase);
+            var resumed = HfCheckpoint.Load(checkpoint);
+            using var trainer = new Trainer(resumed, TrainerState.Load(checkpoint).Recipe, Cpu);
+            trainer.Train(data, Path.Combine(_directory, $"resumed-{step}"), _vocab, checkpoint, phase2Data: phase2);
+            Assert.Equal(Weights(uninterrupted), Weights(resumed));
+        }
+
+        var stepFour = Path.Combine(_directory, "full", CheckpointLayout.StepFolder(4));
+        using (var model = HfCheckpoint.Load(stepFour))
+        using (var trainer = new Trainer(model, TrainerState.Load(stepFour).Recipe, Cpu))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() =>
+                trainer.Train(data, Path.Combine(_directory, "other-shards"), _vocab, stepFour, phase2Data: phase2.Slice(0, 16)));
+            Assert.Contains("phase 2 trains on 24 sequences, these phase-2 shards hold 16", error.Message);
+        }
+
+        var onePhase = TinyModel(seed: 1);
+        recipe.Phase2Fraction = 0;
+        Train(onePhase, data, recipe, Path.Combine(_directory, "one-phase"), _vocab);
+        Assert.NotEqual(Weights(uninterrupted), Weights(onePhase));
+    }
+
+    [Fact]
+    public void Train_two_phase_without_phase2_shards_says_what_is_missing()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(16, seed: 3))]);
+        var recipe = Recipe(maxSteps: 4);
+        recipe.Phase2Fraction = 0.25;
+
+        var error = Assert.Throws<ArgumentException>(() => Train(TinyModel(seed: 1), data, recipe, Path.Combine(_directory, "out"), _vocab));
+
+        Assert.Contains("phase2_fraction=0.25 trains its last 1 step(s) on phase-2 shards", error.Message);
     }
 
     [Fact]

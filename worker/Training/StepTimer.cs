@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using BertServerless.Shared.Training;
+using BertServerless.Worker.Model;
+using static TorchSharp.torch;
+
+namespace BertServerless.Worker.Training;
+
+/// <summary>
+/// Times optimizer steps as the run will take them: the recipe's first batches (its batch size, accumulation and
+/// precision, the data order's real lengths) on the model's device, after a warm-up that pays for kernel selection
+/// and allocator growth. The steps change the model they run on, so give it one of its own.
+/// </summary>
+public static class StepTimer
+{
+    public const int WarmupSteps = 2;
+    public const int TimedSteps = 3;
+
+    /// <summary>Mean seconds of one optimizer step over <see cref="TimedSteps"/> steps after <see cref="WarmupSteps"/>.</summary>
+    public static double SecondsPerStep(BertForPreTraining model, TrainingRecipe recipe, TrainingHardware hardware, ShardDataset data, CancellationToken cancellationToken)
+    {
+        var order = new BatchOrder(data, recipe.BatchSize, recipe.Seed, recipe.Shuffle, recipe.LengthBucketing).Epoch(0);
+        using var trainer = new Trainer(model, recipe, hardware);
+        var clock = new Stopwatch();
+        for (var step = 0; step < WarmupSteps + TimedSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (step == WarmupSteps)
+            {
+                WaitForDevice(model);
+                clock.Start();
+            }
+            using var scope = NewDisposeScope();
+            // The epoch's batches in turn, from its start again when a small book has fewer than the steps need.
+            var microBatches = Enumerable.Range(step * recipe.GradientAccumulation, recipe.GradientAccumulation)
+                .Select(b => data.Collate(order[b % order.Count], model.Config.PadTokenId))
+                .ToArray();
+            trainer.Step(microBatches);
+        }
+        WaitForDevice(model);
+        return clock.Elapsed.TotalSeconds / TimedSteps;
+    }
+
+    private static void WaitForDevice(BertForPreTraining model)
+    {
+        using var probe = model.parameters().First().sum();
+        probe.item<float>();
+    }
+}
