@@ -18,6 +18,9 @@ public static class BlobPaths
     /// <summary>Jobs container: the <c>TrainingRequest</c> gate: claimed by the finisher that sends <c>ShardsReady</c>, then marked sent.</summary>
     public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
 
+    /// <summary>Jobs container: leased by the one trainer that may write the job's checkpoints; names the message it trains for.</summary>
+    public static string TrainingOwner(string jobId) => $"{jobId}/training-owner";
+
     /// <summary>Shards container: the prefix of everything prep writes for a job.</summary>
     public static string ShardsPrefix(string jobId) => $"{jobId}/";
 
