@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using BertServerless.Shared;
 using BertServerless.Shared.Prep;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Tokenization;
@@ -51,6 +52,9 @@ public static class PrepCommand
         var manifest = await ConsoleProgress.RunAsync($"Preparing {book.Name}", book.Length,
             progress => pipeline.RunAsync(stream, book.Name, sink, progress, cancellationToken));
         PrintSummary(manifest, options, book.Length, clock.Elapsed, outDir.FullName);
+        var report = Path.Combine(outDir.FullName, DomainVocabulary.ReportFile);
+        if (options.DomainVocab > 0)
+            AnsiConsole.WriteLine(DocumentJson.Read<DomainVocabularyReport>(report, "domain vocabulary report").Summary() + " vocab.txt is beside the shards, where bertsl train finds it.");
     }
 
     private static void PrintSummary(ShardManifest manifest, PrepOptions options, long bytes, TimeSpan elapsed, string outDir)

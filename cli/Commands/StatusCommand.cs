@@ -67,7 +67,7 @@ public static class StatusCommand
         if (status.Progress is { } p) Row("progress", p.Describe());
         Row("checkpoint", status.Result?.CheckpointPrefix is { } prefix ? $"{StorageNames.CheckpointsContainer}/{prefix}" : null);
         AnsiConsole.Write(table);
-        EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter);
+        EvaluationDisplay.Write(status.Result?.EvalBefore, status.Result?.EvalAfter, status.Result?.ControlBefore, status.Result?.ControlAfter);
 
         var history = new Table().AddColumns("time (UTC)", "state", "event");
         foreach (var e in status.History)

@@ -57,7 +57,7 @@ public static class TrainCommand
 
         if (run.Evaluation.Before is null)
             Console.WriteLine("No held-out shards (pass --eval-shards, or prepare more than one sequence): evaluation skipped.");
-        EvaluationDisplay.Write(run.Evaluation.Before, run.Evaluation.After);
+        EvaluationDisplay.Write(run.Evaluation.Before, run.Evaluation.After, run.Evaluation.ControlBefore, run.Evaluation.ControlAfter);
         if (run.Outcome.Cancelled)
         {
             Console.WriteLine($"Cancelled at step {run.Outcome.State.GlobalStep}; resume with --resume {run.Outcome.Checkpoint}");

@@ -8,6 +8,7 @@ using BertServerless.Shared.Prep;
 using BertServerless.Shared.Storage;
 using BertServerless.Shared.Telemetry;
 using BertServerless.Shared.Text;
+using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ public sealed class BookIntake(
     JobStatusStore jobs,
     IOptionsFactory<PrepOptions> prepDefaults,
     IOptionsFactory<TrainingRecipe> trainingDefaults,
+    BertTokenization tokenizer,
     ILogger<BookIntake> logger)
 {
     /// <summary>Returns the job id, or null when the blob is gone before it could be read.</summary>
@@ -53,9 +55,13 @@ public sealed class BookIntake(
         int chunks;
         try
         {
-            chunks = await SplitAsync(book, properties.ETag, jobId, prep, cancellationToken);
+            var words = prep.DomainVocab > 0 ? new DomainWordCounts(tokenizer.LowerCase) : null;
+            chunks = await SplitAsync(book, properties.ETag, jobId, prep, words, cancellationToken);
+            var vocabulary = await StartVocabularyAsync(training, cancellationToken);
+            if (words is not null) await StoreDomainVocabularyAsync(jobId, prep, vocabulary, words, cancellationToken);
+            else if (vocabulary != tokenizer) await StoreVocabularyAsync(jobId, vocabulary, cancellationToken);
         }
-        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException)
+        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException or ArgumentException)
         {
             await FailAsync(jobId, e.Message, cancellationToken);
             return jobId;
@@ -176,14 +182,18 @@ public sealed class BookIntake(
     }
 
     private async Task<string?> ReadBaseModelConfigAsync(string baseModel, CancellationToken cancellationToken)
+        => (await ReadBaseModelFileAsync(baseModel, CheckpointLayout.ConfigFile, cancellationToken))?.ToString();
+
+    /// <summary>A file of the base model: a local directory's, else a checkpoints-container folder's; null when it is not there.</summary>
+    private async Task<BinaryData?> ReadBaseModelFileAsync(string baseModel, string file, CancellationToken cancellationToken)
     {
-        var local = Path.Combine(baseModel, CheckpointLayout.ConfigFile);
-        if (File.Exists(local)) return await File.ReadAllTextAsync(local, cancellationToken);
+        var local = Path.Combine(baseModel, file);
+        if (File.Exists(local)) return BinaryData.FromBytes(await File.ReadAllBytesAsync(local, cancellationToken));
         var prefix = baseModel.Trim().Trim('/');
         if (prefix.StartsWith(StorageNames.CheckpointsContainer + "/", StringComparison.Ordinal)) prefix = prefix[(StorageNames.CheckpointsContainer.Length + 1)..];
         try
         {
-            return (await storage.Checkpoints.GetBlobClient($"{prefix}/{CheckpointLayout.ConfigFile}").DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+            return (await storage.Checkpoints.GetBlobClient($"{prefix}/{file}").DownloadContentAsync(cancellationToken)).Value.Content;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -192,10 +202,22 @@ public sealed class BookIntake(
     }
 
     /// <summary>
+    /// The vocabulary the job starts from: the base model's vocab.txt when it has one (a model an earlier job adapted
+    /// carries its domain words, which this job's shards must keep), else the configured one.
+    /// </summary>
+    private async Task<BertTokenization> StartVocabularyAsync(TrainingRecipe training, CancellationToken cancellationToken)
+    {
+        if (training.BaseModel is not { } baseModel || await ReadBaseModelFileAsync(baseModel, CheckpointLayout.VocabFile, cancellationToken) is not { } bytes)
+            return tokenizer;
+        var vocabulary = BertTokenization.FromVocabBytes(bytes.ToArray(), tokenizer.LowerCase, $"{baseModel}/{CheckpointLayout.VocabFile}");
+        return vocabulary.VocabSha256 == tokenizer.VocabSha256 ? tokenizer : vocabulary;
+    }
+
+    /// <summary>
     /// Streams the book (never held whole in memory) into chunk blobs of whole paragraphs, one paragraph per line.
     /// Reads the exact version that made the job (If-Match), so a book overwritten meanwhile fails instead of mixing.
     /// </summary>
-    private async Task<int> SplitAsync(BlobClient book, ETag etag, string jobId, PrepOptions prep, CancellationToken cancellationToken)
+    private async Task<int> SplitAsync(BlobClient book, ETag etag, string jobId, PrepOptions prep, DomainWordCounts? words, CancellationToken cancellationToken)
     {
         await using var stream = await book.OpenReadAsync(
             new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } },
@@ -204,6 +226,7 @@ public sealed class BookIntake(
         var count = 0;
         foreach (var chunk in BookChunker.Chunk(paragraphs, prep.ChunkChars))
         {
+            foreach (var paragraph in chunk.Paragraphs) words?.Add(paragraph);
             var text = BinaryData.FromString(string.Join('\n', chunk.Paragraphs));
             await storage.Shards.GetBlobClient(BlobPaths.ChunkText(jobId, chunk.Index)).UploadAsync(text, overwrite: true, cancellationToken);
             logger.LogInformation("Job {JobId}: stored chunk {Chunk} ({Paragraphs} paragraphs)", jobId, chunk.Index, chunk.Paragraphs.Count);
@@ -211,6 +234,25 @@ public sealed class BookIntake(
         }
         return count;
     }
+
+    /// <summary>
+    /// Chooses the job's domain vocabulary from the whole book's word counts, before any chunk is queued (chunks are
+    /// prepared independently, so they must all find the one vocabulary), and stores it with its report. The words
+    /// take the start vocabulary's free <c>[unusedN]</c> slots, so a base model's own domain words stay where they are.
+    /// </summary>
+    private async Task StoreDomainVocabularyAsync(string jobId, PrepOptions prep, BertTokenization start, DomainWordCounts words, CancellationToken cancellationToken)
+    {
+        var result = DomainVocabulary.Build(start, words, prep.DomainVocab, prep.MinCount);
+        var report = DomainVocabularyReport.For(result, start, prep.MinCount);
+        await StoreVocabularyAsync(jobId, result.Tokenization, cancellationToken);
+        await storage.Jobs.GetBlobClient(BlobPaths.DomainVocabularyReport(jobId)).UploadAsync(BinaryData.FromString(report.ToJson()), overwrite: true, cancellationToken);
+        await jobs.UpdateAsync(jobId, status => status.Note(report.Summary(), jobs.Now), cancellationToken);
+        logger.LogInformation("Job {JobId}: {Summary}", jobId, report.Summary());
+    }
+
+    /// <summary>The job's own vocabulary, which every chunk then tokenizes with (<see cref="ChunkShardBuilder"/>) and the worker trains with.</summary>
+    private async Task StoreVocabularyAsync(string jobId, BertTokenization vocabulary, CancellationToken cancellationToken)
+        => await storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId)).UploadAsync(BinaryData.FromBytes(vocabulary.VocabBytes), overwrite: true, cancellationToken);
 
     private async Task FailAsync(string jobId, string error, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Azure;
 using System.Diagnostics;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Prep;
@@ -43,15 +44,17 @@ public sealed class ChunkShardBuilder(
 
         var text = await storage.Shards.GetBlobClient(BlobPaths.ChunkText(message.JobId, message.ChunkIndex)).DownloadContentAsync(cancellationToken);
         var chunk = new BookChunk(message.ChunkIndex, text.Value.Content.ToString().Split('\n'));
-        var metadata = PrepMetadata.For(prep, tokenizer, status.Source.Name);
+        var vocabulary = await JobVocabularyAsync(message.JobId, cancellationToken)
+                         ?? (prep.DomainVocab > 0 ? throw new InvalidDataException($"Job {message.JobId} has domain_vocab={prep.DomainVocab} but no {BlobPaths.Vocabulary(message.JobId)} in {StorageNames.JobsContainer}.") : tokenizer);
+        var metadata = PrepMetadata.For(prep, vocabulary, status.Source.Name);
 
         List<PackedShard> shards;
         PrepStats stats;
         try
         {
-            var result = new ChunkPreparer(tokenizer, prep).Prepare(chunk);
+            var result = new ChunkPreparer(vocabulary, prep).Prepare(chunk);
             stats = result.Stats;
-            shards = [.. ShardPacker.Pack(result, prep.ShardSize, tokenizer.Special.Pad, metadata, PrepMetadata.ForPhase2(prep, metadata))];
+            shards = [.. ShardPacker.Pack(result, prep.ShardSize, vocabulary.Special.Pad, metadata, PrepMetadata.ForPhase2(prep, metadata))];
         }
         catch (InvalidDataException e)
         {
@@ -84,6 +87,24 @@ public sealed class ChunkShardBuilder(
         }
 
         await finisher.TryFinishAsync(message.JobId, message.ChunkCount, metadata, cancellationToken);
+    }
+
+    /// <summary>
+    /// The vocabulary the intake stored for the job (a domain vocabulary, or a base model's own), which every chunk
+    /// tokenizes with; null when the job uses the configured one.
+    /// </summary>
+    private async Task<BertTokenization?> JobVocabularyAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var blob = storage.Jobs.GetBlobClient(BlobPaths.Vocabulary(jobId));
+        try
+        {
+            var bytes = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+            return BertTokenization.FromVocabBytes(bytes, tokenizer.LowerCase, $"{StorageNames.JobsContainer}/{blob.Name}");
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -46,11 +46,20 @@ public sealed class PrepOptions
     /// <summary>"utf-8" (strict; invalid bytes are an error) or "latin1"/"windows-1252" to decode such files deliberately.</summary>
     public string Encoding { get; set; } = "utf-8";
 
+    /// <summary>Up to this many of the book's frequent, badly split words take the vocabulary's <c>[unusedN]</c> slots (<see cref="Tokenization.DomainVocabulary"/>); 0 = off.</summary>
+    public int DomainVocab { get; set; }
+
+    /// <summary>With <see cref="DomainVocab"/>: a word must occur at least this often in the book to take a slot.</summary>
+    public int MinCount { get; set; } = 5;
+
     /// <summary>A shard is read whole by the worker: 100,000 sequences of 512 tokens are about 800 MB of tensors.</summary>
     public const int MaxShardSize = 100_000;
 
     /// <summary>A chunk is read whole and must be prepared within one function's time limit (10 min).</summary>
     public const int MaxChunkChars = 16_000_000;
+
+    /// <summary>bert-base-uncased reserves 994 <c>[unusedN]</c> slots; a vocabulary with fewer is checked when the words are chosen.</summary>
+    public const int MaxDomainVocab = 994;
 
     public MaskingOptions ToMaskingOptions() => new() { Mode = Masking, Probability = MaskProbability, WholeWord = WholeWordMasking };
 
@@ -65,6 +74,8 @@ public sealed class PrepOptions
         Require(DupeFactor is >= 1 and <= 100, $"dupe_factor must be between 1 and 100 (got {DupeFactor}).");
         Require(ShardSize is >= 1 and <= MaxShardSize, $"shard_size must be between 1 and {MaxShardSize:N0} (got {ShardSize}).");
         Require(ChunkChars is >= 1000 and <= MaxChunkChars, $"chunk_chars must be between 1,000 and {MaxChunkChars:N0} (got {ChunkChars}).");
+        Require(DomainVocab is >= 0 and <= MaxDomainVocab, $"domain_vocab must be between 0 (off) and {MaxDomainVocab:N0} (got {DomainVocab}).");
+        Require(MinCount >= 1, $"min_count must be at least 1 (got {MinCount}).");
         TextEncodings.Parse(Encoding);
     }
 

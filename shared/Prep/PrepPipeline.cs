@@ -2,6 +2,7 @@ using System.Text;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Text;
 using BertServerless.Shared.Tokenization;
+using BertServerless.Shared.Training;
 
 namespace BertServerless.Shared.Prep;
 
@@ -19,8 +20,9 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         IProgress<PrepProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var preparer = new ChunkPreparer(tokenizer, options);
-        var metadata = PrepMetadata.For(options, tokenizer, source);
+        var vocabulary = options.DomainVocab > 0 ? await ChooseDomainVocabularyAsync(book, source, sink, cancellationToken) : tokenizer;
+        var preparer = new ChunkPreparer(vocabulary, options);
+        var metadata = PrepMetadata.For(options, vocabulary, source);
         var phase2Metadata = PrepMetadata.ForPhase2(options, metadata);
         long? totalBytes = book.CanSeek ? book.Length : null;
         var stats = new PrepStats();
@@ -29,7 +31,7 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         async Task WriteAsync(ChunkResult result)
         {
             var shards = new List<ShardEntry>();
-            foreach (var shard in ShardPacker.Pack(result, options.ShardSize, tokenizer.Special.Pad, metadata, phase2Metadata))
+            foreach (var shard in ShardPacker.Pack(result, options.ShardSize, vocabulary.Special.Pad, metadata, phase2Metadata))
             {
                 await sink.WriteAsync(shard.FileName, shard.Bytes, cancellationToken);
                 shards.Add(shard.Entry);
@@ -53,6 +55,28 @@ public sealed class PrepPipeline(BertTokenization tokenizer, PrepOptions options
         if (manifest.NoPairsError is { } error) throw new InvalidDataException(error);
         await sink.WriteAsync(ShardFormat.ManifestFileName, Encoding.UTF8.GetBytes(manifest.ToJson()), cancellationToken);
         return manifest;
+    }
+
+    /// <summary>
+    /// A first pass over the book counts its words and chooses the domain vocabulary (chunks are prepared in parallel,
+    /// so they must all start from the one vocabulary); writes vocab.txt and its report beside the shards, where
+    /// training finds it, and rewinds the book.
+    /// </summary>
+    private async Task<BertTokenization> ChooseDomainVocabularyAsync(Stream book, string source, IShardSink sink, CancellationToken cancellationToken)
+    {
+        if (!book.CanSeek) throw new InvalidDataException($"domain_vocab needs to read '{source}' twice, and it cannot be rewound.");
+        var words = new DomainWordCounts(tokenizer.LowerCase);
+        foreach (var paragraph in BookReader.ReadParagraphs(book, ReaderOptions(options), source))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            words.Add(paragraph);
+        }
+        book.Position = 0;
+        var result = DomainVocabulary.Build(tokenizer, words, options.DomainVocab, options.MinCount);
+        var report = DomainVocabularyReport.For(result, tokenizer, options.MinCount);
+        await sink.WriteAsync(CheckpointLayout.VocabFile, result.Tokenization.VocabBytes, cancellationToken);
+        await sink.WriteAsync(DomainVocabulary.ReportFile, Encoding.UTF8.GetBytes(report.ToJson()), cancellationToken);
+        return result.Tokenization;
     }
 
     public static BookReaderOptions ReaderOptions(PrepOptions options) => new()

@@ -21,6 +21,12 @@ public static class BlobPaths
     /// <summary>Jobs container: leased by the one trainer that may write the job's checkpoints; names the message it trains for.</summary>
     public static string TrainingOwner(string jobId) => $"{jobId}/training-owner";
 
+    /// <summary>Jobs container: the vocabulary the job's shards and model use, when it is not the configured one (a domain vocabulary, a base model's own).</summary>
+    public static string Vocabulary(string jobId) => $"{jobId}/{CheckpointLayout.VocabFile}";
+
+    /// <summary>Jobs container: the words the domain vocabulary chose and the tokens they save.</summary>
+    public static string DomainVocabularyReport(string jobId) => $"{jobId}/{Tokenization.DomainVocabulary.ReportFile}";
+
     /// <summary>Shards container: the prefix of everything prep writes for a job.</summary>
     public static string ShardsPrefix(string jobId) => $"{jobId}/";
 

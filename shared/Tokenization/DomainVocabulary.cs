@@ -14,25 +14,38 @@ public static partial class DomainVocabulary
     /// <summary>A word must break into at least this many pieces to be worth a slot: two-piece words gain little.</summary>
     public const int MinPieces = 3;
 
-    /// <summary>
-    /// Counts the words of <paramref name="texts"/> (after basic tokenization), picks up to <paramref name="maxWords"/>
-    /// that occur at least <paramref name="minCount"/> times and break into <see cref="MinPieces"/> or more pieces,
-    /// ranked by the tokens they save (count × (pieces − 1), ties by word), and writes them over the placeholders
-    /// in id order. The result's <see cref="DomainVocabularyResult.Tokenization"/> tokenizes with the new vocabulary.
-    /// </summary>
+    /// <summary>The file name of the job's vocabulary report, beside its vocab.txt.</summary>
+    public const string ReportFile = "domain-vocabulary.json";
+
+    /// <summary>Counts the words of <paramref name="texts"/> and builds as <see cref="Build(BertTokenization, DomainWordCounts, int, int)"/>.</summary>
     public static DomainVocabularyResult Build(BertTokenization vocabulary, IEnumerable<string> texts, int maxWords, int minCount)
+    {
+        var counts = new DomainWordCounts(vocabulary.LowerCase);
+        foreach (var text in texts) counts.Add(text);
+        return Build(vocabulary, counts, maxWords, minCount);
+    }
+
+    /// <summary>
+    /// Picks up to <paramref name="maxWords"/> of the counted words that occur at least <paramref name="minCount"/>
+    /// times and break into <see cref="MinPieces"/> or more pieces, ranked by the tokens they save
+    /// (count × (pieces − 1), ties by word), and writes them over the placeholders in id order. The result's
+    /// <see cref="DomainVocabularyResult.Tokenization"/> tokenizes with the new vocabulary.
+    /// </summary>
+    public static DomainVocabularyResult Build(BertTokenization vocabulary, DomainWordCounts words, int maxWords, int minCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxWords);
         ArgumentOutOfRangeException.ThrowIfLessThan(minCount, 1);
-        var counts = CountWords(vocabulary, texts);
+        var slots = Placeholders(vocabulary);
+        if (maxWords > slots.Count)
+            throw new ArgumentException($"domain_vocab={maxWords} asks for more words than the vocabulary has [unusedN] slots ({slots.Count}).");
+        var counts = words.Counts;
         var pieces = counts.Keys.ToDictionary(w => w, w => vocabulary.Encode(w).Length, StringComparer.Ordinal);
 
-        var slots = Placeholders(vocabulary);
         var chosen = counts
             .Where(c => c.Value >= minCount && pieces[c.Key] >= MinPieces)
             .OrderByDescending(c => (long)c.Value * (pieces[c.Key] - 1))
             .ThenBy(c => c.Key, StringComparer.Ordinal)
-            .Take(Math.Min(maxWords, slots.Count))
+            .Take(maxWords)
             .Select((c, i) => new DomainWord(c.Key, c.Value, pieces[c.Key], slots[i]))
             .ToArray();
 
@@ -46,26 +59,12 @@ public static partial class DomainVocabulary
         return new DomainVocabularyResult(adapted, chosen, before, after);
     }
 
-    private static Dictionary<string, int> CountWords(BertTokenization vocabulary, IEnumerable<string> texts)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
-        foreach (var text in texts)
-        {
-            var words = BasicTokenizer.Run(text, vocabulary.LowerCase).AsSpan();
-            foreach (var range in words.Split(' '))
-            {
-                var word = words[range];
-                if (word.IsEmpty) continue;
-                lookup[word] = lookup.TryGetValue(word, out var n) ? n + 1 : 1;
-            }
-        }
-        return counts;
-    }
-
     /// <summary>The ids of the <c>[unusedN]</c> rows, in id order: the slots a vocabulary reserves for its users.</summary>
     public static IReadOnlyList<int> Placeholders(BertTokenization vocabulary)
-        => [.. Enumerable.Range(0, vocabulary.VocabSize).Where(id => UnusedToken().IsMatch(vocabulary.IdToToken(id)))];
+        => [.. Enumerable.Range(0, vocabulary.VocabSize).Where(id => IsUnusedSlot(vocabulary.IdToToken(id)))];
+
+    /// <summary>Whether a vocabulary entry is a reserved <c>[unusedN]</c> placeholder, free for a domain word.</summary>
+    public static bool IsUnusedSlot(string token) => UnusedToken().IsMatch(token);
 
     [GeneratedRegex(@"^\[unused\d+\]$")]
     private static partial Regex UnusedToken();

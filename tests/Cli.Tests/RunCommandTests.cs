@@ -25,4 +25,35 @@ public class RunCommandTests
         Assert.Equal("BertForPreTraining", config["architectures"]![0]!.GetValue<string>());
         Assert.Equal(128, config["hidden_size"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Run_adapt_further_pre_trains_the_first_jobs_final_model_on_a_second_book_and_prints_the_adaptation_report()
+    {
+        var work = Directory.CreateTempSubdirectory("bertsl-adapt-").FullName;
+        // domain_vocab for both jobs: the second one's words must take the slots the first one's words left free.
+        var result = await Bertsl.RunAsync(work, TimeSpan.FromMinutes(10), "run", "--adapt", "--set", "max_steps=4", "--set", "save_every=0", "--set", "domain_vocab=10");
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("Adaptation report", result.Stdout);
+        Assert.Contains("book held-out", result.Stdout);
+        Assert.Contains("control text", result.Stdout);
+        Assert.Matches(@"book held-out MLM loss \d+\.\d+ -> \d+\.\d+ \([+-]\d+\.\d%\); control \d+\.\d+ -> \d+\.\d+", result.Stdout);
+
+        var finals = Directory.GetDirectories(Path.Combine(work, "out")).Select(d => Path.Combine(d, "final")).ToArray();
+        Assert.Equal(2, finals.Length);
+        var first = Assert.Single(finals, f => Path.GetFileName(Path.GetDirectoryName(f))!.StartsWith("meditations-", StringComparison.Ordinal));
+        var second = Assert.Single(finals, f => f != first);
+        var recipe = JsonNode.Parse(File.ReadAllText(Path.Combine(second, "trainer_state.json")))!["recipe"]!;
+        Assert.Equal(first, recipe["base_model"]!.GetValue<string>());
+        // Each book's own words took unused slots: the second vocabulary is the first one with ten more rows changed.
+        var firstVocab = File.ReadAllLines(Path.Combine(first, "vocab.txt"));
+        var secondVocab = File.ReadAllLines(Path.Combine(second, "vocab.txt"));
+        var changed = firstVocab.Zip(secondVocab).Where(p => p.First != p.Second).ToArray();
+        Assert.Equal(10, changed.Length);
+        Assert.All(changed, p => Assert.StartsWith("[unused", p.First));
+        Assert.Contains("thyself", firstVocab);
+        var card = File.ReadAllText(Path.Combine(second, "README.md"));
+        Assert.Contains("## Control text", card);
+        Assert.Contains("## Domain vocabulary", card); // the worker found the job's report in storage
+    }
 }

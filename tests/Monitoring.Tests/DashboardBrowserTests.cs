@@ -25,7 +25,11 @@ public class DashboardBrowserTests(MonitoringAzuriteFixture azurite)
         var done = await azurite.CreateJobAsync("meditations.txt", now.AddMinutes(-30), s =>
         {
             s.MoveTo(JobState.Training, "Training on cpu.", now);
-            s.Result = new JobResult { EvalBefore = new EvaluationResult(10.25, 0.69, 10.94, 28282.5, 0.02, 0.5, 64), EvalAfter = new EvaluationResult(6.5, 0.66, 7.16, 665.1, 0.2, 0.6, 64) };
+            s.Result = new JobResult
+            {
+                EvalBefore = new EvaluationResult(10.25, 0.69, 10.94, 28282.5, 0.02, 0.5, 64), EvalAfter = new EvaluationResult(6.5, 0.66, 7.16, 665.1, 0.2, 0.6, 64),
+                ControlBefore = new EvaluationResult(9.5, 0.69, 10.19, 13359.7, 0.03, 0.5, 256), ControlAfter = new EvaluationResult(7.25, 0.68, 7.93, 1408.1, 0.1, 0.52, 256),
+            };
             s.MoveTo(JobState.Succeeded, "Trained.", now);
         });
         var job = await azurite.CreateTrainingJobAsync("sherlock-holmes.txt", now);
@@ -64,10 +68,11 @@ public class DashboardBrowserTests(MonitoringAzuriteFixture azurite)
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 10_000);
 
-        // Another job, chosen in the table: its eval before and after.
+        // Another job, chosen in the table: its adaptation report, before and after on the book and on the control text.
         await page.Locator($"#jobs tbody tr[data-job='{done.JobId}']").ClickAsync();
         var mlmRow = page.Locator("#eval tbody tr", new PageLocatorOptions { HasText = "mlm_loss" });
-        await Assertions.Expect(mlmRow).ToHaveTextAsync(new Regex(@"mlm_loss\s*10\.2500\s*6\.5000"));
+        await Assertions.Expect(mlmRow).ToHaveTextAsync(new Regex(@"mlm_loss\s*10\.2500\s*6\.5000\s*9\.5000\s*7\.2500"));
+        await Assertions.Expect(page.Locator("#eval thead")).ToContainTextAsync("control after");
         await Assertions.Expect(page.Locator("#curve")).ToContainTextAsync("no steps logged yet");
         await azurite.Storage.PrepChunksPoison.ClearMessagesAsync();
     }

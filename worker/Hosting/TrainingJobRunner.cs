@@ -1,8 +1,10 @@
 using System.Globalization;
+using Azure;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Shards;
 using BertServerless.Shared.Storage;
+using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Training;
 using Microsoft.Extensions.Logging;
@@ -89,9 +91,10 @@ public sealed class TrainingJobRunner(
         recipe.Validate();
         var directory = LocalDirectory(ready.JobId);
         var shards = await DownloadShardsAsync(ready, Path.Combine(directory, "shards"), cancellationToken);
+        await DownloadVocabularyAsync(ready.JobId, shards, cancellationToken);
         var resumeFrom = latest is { Final: false } ? await DownloadResumeAsync(latest, Path.Combine(directory, "resume"), cancellationToken) : null;
-        // A resumed run continues its own checkpoint; the base model it started from is already in it.
-        var baseModel = resumeFrom is null && recipe.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
+        // A resumed run continues its own checkpoint, and still needs the base model: the adaptation report scores it.
+        var baseModel = recipe.BaseModel is { } name ? await ResolveBaseModelAsync(name, Path.Combine(directory, "base-model"), cancellationToken) : null;
         var output = Path.Combine(directory, "output");
         // A previous attempt's files would otherwise be uploaded with this one's.
         if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
@@ -142,7 +145,11 @@ public sealed class TrainingJobRunner(
         var message = $"Trained {steps} step(s); model in {StorageNames.CheckpointsContainer}/{prefix}";
         await jobs.UpdateAsync(jobId, status =>
         {
-            status.Result = new JobResult { CheckpointPrefix = prefix, EvalBefore = evaluation.Before, EvalAfter = evaluation.After };
+            status.Result = new JobResult
+            {
+                CheckpointPrefix = prefix, EvalBefore = evaluation.Before, EvalAfter = evaluation.After,
+                ControlBefore = evaluation.ControlBefore, ControlAfter = evaluation.ControlAfter,
+            };
             status.Progress ??= new JobProgress();
             status.Progress.Step = steps;
             status.Progress.TotalSteps = steps;
@@ -168,6 +175,27 @@ public sealed class TrainingJobRunner(
         }
         logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.AllShards.Count(), directory, downloaded);
         return directory;
+    }
+
+    /// <summary>
+    /// The job's own vocabulary and its domain vocabulary report, when the intake stored them, beside the shards where
+    /// <see cref="TrainingVocabulary.Select"/> and the model card find them; most jobs have neither.
+    /// </summary>
+    private async Task DownloadVocabularyAsync(string jobId, string shardsDirectory, CancellationToken cancellationToken)
+    {
+        foreach (var (name, file) in new[] { (BlobPaths.Vocabulary(jobId), CheckpointLayout.VocabFile), (BlobPaths.DomainVocabularyReport(jobId), DomainVocabulary.ReportFile) })
+        {
+            var path = Path.Combine(shardsDirectory, file);
+            try
+            {
+                await storage.Jobs.GetBlobClient(name).DownloadToAsync(path, cancellationToken);
+                logger.LogInformation("Job {JobId}: {File} of the job in {Path}", jobId, file, path);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                File.Delete(path);
+            }
+        }
     }
 
     /// <summary>

@@ -236,7 +236,7 @@ internal sealed class BertLMPredictionHead : Module<Tensor, Tensor>
 {
     private readonly BertPredictionHeadTransform transform;
     internal readonly Linear decoder;
-    private readonly Parameter bias;
+    internal readonly Parameter bias;
 
     public BertLMPredictionHead(BertConfig config) : base(nameof(BertLMPredictionHead))
     {

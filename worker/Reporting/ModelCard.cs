@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BertServerless.Shared;
+using BertServerless.Shared.Tokenization;
 using BertServerless.Shared.Training;
 using BertServerless.Worker.Model;
 
@@ -15,7 +16,11 @@ public sealed record ModelCardFacts(
     TimeSpan TrainingTime,
     bool Resumed,
     string Hardware,
-    EvaluationReport Evaluation);
+    EvaluationReport Evaluation)
+{
+    /// <summary>The words prep gave the vocabulary's unused slots (domain_vocab), when it did.</summary>
+    public DomainVocabularyReport? DomainVocabulary { get; init; }
+}
 
 /// <summary>
 /// <c>final/README.md</c> in Hugging Face's model-card form (YAML front matter, then Markdown), so the hub and a
@@ -55,6 +60,10 @@ public static class ModelCard
         card.AppendLine("## Held-out evaluation");
         card.AppendLine();
         card.AppendLine(EvaluationTable(facts.Evaluation));
+        card.AppendLine("## Control text");
+        card.AppendLine();
+        card.AppendLine(ControlTable(facts.Evaluation));
+        if (facts.DomainVocabulary is { } domain) card.AppendLine(DomainVocabularySection(domain));
         card.AppendLine("## How to use");
         card.AppendLine();
         card.AppendLine("```python");
@@ -96,6 +105,36 @@ public static class ModelCard
         var sequences = evaluation.After?.Sequences ?? evaluation.Before!.Sequences;
         table.AppendLine(Invariant($"On {sequences} held-out sequences of the book ({string.Join(", ", evaluation.EvalShards)})."));
         return table.ToString();
+    }
+
+    /// <summary>The other half of the adaptation report: what the model kept of general English while it learned the book.</summary>
+    private static string ControlTable(EvaluationReport evaluation)
+    {
+        if (evaluation.ControlBefore is null && evaluation.ControlAfter is null) return "No control text was scored (the worker had none, or the vocabulary cannot tokenize text).\n";
+        var table = new StringBuilder();
+        table.AppendLine("| | MLM loss | perplexity | MLM accuracy | NSP accuracy |");
+        table.AppendLine("|---|---|---|---|---|");
+        foreach (var (label, result) in new[] { ("before", evaluation.ControlBefore), ("after", evaluation.ControlAfter) })
+            if (result is not null)
+                table.AppendLine(Invariant($"| {label} | {result.MlmLoss:F4} | {result.Perplexity:F1} | {result.MlmAccuracy:F4} | {result.NspAccuracy:F4} |"));
+        table.AppendLine();
+        var sequences = evaluation.ControlAfter?.Sequences ?? evaluation.ControlBefore!.Sequences;
+        table.AppendLine(Invariant($"On the first {sequences} sequences of {evaluation.ControlText}, H. G. Wells's *The Time Machine* (general English, public domain), prepared as the book was: \"before\" is the start model, \"after\" the final one. The book's loss falling while this one holds shows the model learned the book without forgetting English."));
+        return table.ToString();
+    }
+
+    private static string DomainVocabularySection(DomainVocabularyReport domain)
+    {
+        var section = new StringBuilder();
+        section.AppendLine("## Domain vocabulary");
+        section.AppendLine();
+        section.AppendLine(Invariant($"{domain.Words.Count} of the book's words, each used at least {domain.MinCount} times and split into three or more pieces before, took the vocabulary's `[unusedN]` slots; they save {domain.SavedShare:P2} of the book's word-piece tokens ({domain.TokensBefore:N0} → {domain.TokensAfter:N0}). Each started as the mean of its former pieces' embeddings."));
+        section.AppendLine();
+        section.AppendLine("| word | id | uses | pieces before | tokens saved |");
+        section.AppendLine("|---|---|---|---|---|");
+        foreach (var word in domain.Words)
+            section.AppendLine(Invariant($"| {word.Word.Replace("|", "\\|")} | {word.Id} | {word.Count} | {string.Join(' ', word.PiecesBefore).Replace("|", "\\|")} | {word.TokensSaved} |"));
+        return section.ToString();
     }
 
     private static string Cell(object? value) => value is null ? "(unset)" : Knobs.Format(value).Replace("|", "\\|");

@@ -14,14 +14,17 @@ namespace BertServerless.Worker.Training;
 public static class TrainingVocabulary
 {
     /// <summary>
-    /// <paramref name="userFile"/> if given, else <paramref name="modelDirectory"/>'s vocab.txt (the checkpoint being
-    /// resumed or the base model), else the bundled bert-base-uncased.
+    /// <paramref name="userFile"/> if given, else the vocab.txt prep wrote beside the shards (a domain vocabulary),
+    /// else <paramref name="modelDirectory"/>'s vocab.txt (the checkpoint being resumed or the base model), else the
+    /// bundled bert-base-uncased.
     /// </summary>
-    public static string Select(string? userFile, string? modelDirectory)
+    public static string Select(string? userFile, string? shardsDirectory, string? modelDirectory)
     {
         if (userFile is not null) return userFile;
-        var modelVocabulary = modelDirectory is null ? null : Path.Combine(modelDirectory, CheckpointLayout.VocabFile);
-        return modelVocabulary is not null && File.Exists(modelVocabulary) ? modelVocabulary : DefaultFile();
+        return new[] { shardsDirectory, modelDirectory }
+            .Where(d => d is not null)
+            .Select(d => Path.Combine(d!, CheckpointLayout.VocabFile))
+            .FirstOrDefault(File.Exists) ?? DefaultFile();
     }
 
     /// <summary>Returns the vocabulary's size (one token a line); throws <see cref="InvalidDataException"/> unless the shards were prepared with it.</summary>

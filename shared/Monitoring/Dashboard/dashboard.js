@@ -102,14 +102,18 @@ function drawCurve(points) {
 function drawEval(result) {
   const body = document.querySelector("#eval tbody");
   body.replaceChildren();
+  // The adaptation report: the start and final model on the book's held-out text and on the control text.
   const before = result?.eval_before, after = result?.eval_after;
-  document.getElementById("eval").hidden = !before && !after;
-  for (const metric of Object.keys(before || after || {})) {
+  const controlBefore = result?.control_before, controlAfter = result?.control_after;
+  document.getElementById("eval").hidden = !before && !after && !controlBefore && !controlAfter;
+  for (const metric of Object.keys(before || after || controlBefore || controlAfter || {})) {
     const row = body.insertRow();
     const show = v => typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : (v ?? "");
     cell(row, metric);
     cell(row, show(before?.[metric]), "num");
     cell(row, show(after?.[metric]), "num");
+    cell(row, show(controlBefore?.[metric]), "num");
+    cell(row, show(controlAfter?.[metric]), "num");
   }
 }
 
