@@ -20,15 +20,17 @@ public sealed class AzuriteProcess : IAsyncDisposable
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private const int OutputLines = 40;
 
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output;
-    private readonly bool _persisted;
+    private readonly string _entry;
+    private readonly string? _location;
+    private Process _process;
+    private ConcurrentQueue<string> _output;
 
-    private AzuriteProcess(Process process, ConcurrentQueue<string> output, bool persisted, int blobPort, int queuePort, int tablePort)
+    private AzuriteProcess(string entry, string? location, Process process, ConcurrentQueue<string> output, int blobPort, int queuePort, int tablePort)
     {
+        _entry = entry;
+        _location = location;
         _process = process;
         _output = output;
-        _persisted = persisted;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -57,7 +59,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
         // A port found free can be taken before azurite binds it; then azurite exits and we try other ports.
         for (var attempt = 1; ; attempt++)
         {
-            var azurite = Launch(entry, options.Location);
+            var (blob, queue, table) = FreePorts();
+            var (process, output) = Launch(entry, options.Location, blob, queue, table);
+            var azurite = new AzuriteProcess(entry, options.Location, process, output, blob, queue, table);
             try
             {
                 await azurite.WaitUntilListeningAsync(timeout.Token);
@@ -75,11 +79,36 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the emulator as a storage outage would, its data saved (it needs a <see cref="AzuriteOptions.Location"/>);
+    /// <see cref="StartAgainAsync"/> brings it back with the same data on the same ports.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_location is null) throw new InvalidOperationException("An in-memory Azurite loses its data when stopped: give it a Location.");
+        await ShutDownAsync();
+    }
+
+    /// <summary>Starts the emulator again after <see cref="StopAsync"/>, on the same ports and data folder, and waits until it listens.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_process.HasExited) throw new InvalidOperationException("Azurite is still running.");
+        _process.Dispose();
+        (_process, _output) = Launch(_entry, _location, BlobPort, QueuePort, TablePort);
+        await WaitUntilListeningAsync(cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
+    {
+        await ShutDownAsync();
+        _process.Dispose();
+    }
+
+    private async Task ShutDownAsync()
     {
         try
         {
-            if (_persisted && !OperatingSystem.IsWindows() && !_process.HasExited)
+            if (_location is not null && !OperatingSystem.IsWindows() && !_process.HasExited)
             {
                 // Azurite saves its metadata every few seconds, and on SIGTERM: a kill could lose the latest writes.
                 _ = SendSignal(_process.Id, SigTerm);
@@ -104,7 +133,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             // It exited between the check and the kill.
         }
-        _process.Dispose();
     }
 
     private const int SigTerm = 15;
@@ -156,9 +184,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    private static AzuriteProcess Launch(string entry, string? location)
+    private static (Process Process, ConcurrentQueue<string> Output) Launch(string entry, string? location, int blob, int queue, int table)
     {
-        var (blob, queue, table) = FreePorts();
         var start = new ProcessStartInfo("node")
         {
             ArgumentList =
@@ -195,7 +222,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         if (!process.Start()) throw new InvalidOperationException("node could not be started; install Node.js 20 or newer.");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new AzuriteProcess(process, output, location is not null, blob, queue, table);
+        return (process, output);
     }
 
     private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)

@@ -64,8 +64,7 @@ public sealed class LocalFunctionsRunner(
             {
                 return await pass(cancellationToken);
             }
-            catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or TimeoutException
-                                      && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (StorageFailures.IsStorageFailure(e) && !cancellationToken.IsCancellationRequested)
             {
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.Value.MaxBackoff.Ticks));
                 logger.LogWarning(e, "Storage failed during a pass ({Failures} in a row); trying again in {Backoff}", failures, backoff);

@@ -53,9 +53,13 @@ public sealed class PrepFinisher(PipelineStorage storage, JobStatusStore jobs, T
             status.PrepStats = manifest.Stats;
             status.Shards = manifest.Shards.Count;
             if (status.State < JobState.ReadyForTraining)
-                status.MoveTo(JobState.ReadyForTraining, $"{manifest.Shards.Count} shard(s), {manifest.Stats.Sequences:N0} sequences; training requested.", jobs.Now);
+                status.MoveTo(JobState.ReadyForTraining, $"{manifest.Shards.Count} shard(s), {manifest.Stats.Sequences:N0} sequences{Phase2(manifest)}; training requested.", jobs.Now);
         }, cancellationToken);
     }
+
+    private static string Phase2(ShardManifest manifest) => manifest.Phase2Shards is { } phase2
+        ? $" (and {phase2.Count} phase-2 shard(s) of {phase2.Sum(s => s.Sequences):N0} sequences)"
+        : "";
 
     /// <summary>
     /// After a send whose outcome is unknown (its reply lost, or the sender died before recording it): did the message

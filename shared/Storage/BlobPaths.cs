@@ -18,6 +18,9 @@ public static class BlobPaths
     /// <summary>Jobs container: the <c>TrainingRequest</c> gate: claimed by the finisher that sends <c>ShardsReady</c>, then marked sent.</summary>
     public static string TrainingGate(string jobId) => $"{jobId}/training-requested";
 
+    /// <summary>Jobs container: leased by the one trainer that may write the job's checkpoints; names the message it trains for.</summary>
+    public static string TrainingOwner(string jobId) => $"{jobId}/training-owner";
+
     /// <summary>Jobs container: the vocabulary the job's shards and model use, when it is not the configured one (a domain vocabulary, a base model's own).</summary>
     public static string Vocabulary(string jobId) => $"{jobId}/{CheckpointLayout.VocabFile}";
 

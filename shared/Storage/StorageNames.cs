@@ -9,6 +9,12 @@ public static class StorageNames
     /// <summary>Name of the connection setting (<c>BertStorage</c> locally; <c>BertStorage__accountName</c> etc. with managed identity).</summary>
     public const string Connection = "BertStorage";
 
+    /// <summary>
+    /// Section of the Azure SDK's client options for every storage client (<c>AzureDefaults:Retry:MaxRetries</c>, …), as
+    /// Microsoft.Extensions.Azure binds them; the SDK's defaults (3 retries from 0.8 s) give up within seconds.
+    /// </summary>
+    public const string ClientDefaults = "AzureDefaults";
+
     public const string BooksContainer = "books";
     public const string ShardsContainer = "shards";
     public const string CheckpointsContainer = "checkpoints";

@@ -15,6 +15,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// <c>BertStorage</c> is either a connection string (Azurite: <c>UseDevelopmentStorage=true</c>) or, in Azure,
     /// the section <c>BertStorage__blobServiceUri</c> / <c>__queueServiceUri</c> with a managed identity, as infra/ sets it.
+    /// The clients' options, their retry policy above all, come from section <see cref="StorageNames.ClientDefaults"/>.
     /// </summary>
     public static IServiceCollection AddBertStorage(this IServiceCollection services, IConfiguration configuration)
     {
@@ -24,6 +25,8 @@ public static class StorageServiceCollectionExtensions
         var connectionString = !string.IsNullOrWhiteSpace(section.Value);
         services.AddAzureClients(clients =>
         {
+            // Retry (MaxRetries, Delay, MaxDelay, Mode, NetworkTimeout) of every client: how long an outage is ridden out.
+            clients.ConfigureDefaults(configuration.GetSection(StorageNames.ClientDefaults));
             if (connectionString)
             {
                 clients.AddBlobServiceClient(section.Value);

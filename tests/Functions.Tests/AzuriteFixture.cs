@@ -22,9 +22,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public ChunkShardBuilder Builder => Services.GetRequiredService<ChunkShardBuilder>();
     public LocalFunctionsRunner Runner => Services.GetRequiredService<LocalFunctionsRunner>();
 
+    // On disk, not in memory: a storage outage stops the emulator and starts it again on the same data.
+    private readonly string _storageDirectory = Path.Combine(Path.GetTempPath(), "bertsl-functions-tests-azurite-" + Guid.NewGuid().ToString("N")[..8]);
+
     public async Task InitializeAsync()
     {
-        _azurite = await AzuriteProcess.StartAsync();
+        _azurite = await AzuriteProcess.StartAsync(new AzuriteOptions { Location = _storageDirectory });
         _services = BuildServices((services, configuration) => services.AddLocalFunctionsRunner(configuration));
         await Storage.EnsureCreatedAsync(CancellationToken.None);
     }
@@ -65,7 +68,13 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         if (_services is not null) await _services.DisposeAsync();
         if (_azurite is not null) await _azurite.DisposeAsync();
+        if (Directory.Exists(_storageDirectory)) Directory.Delete(_storageDirectory, recursive: true);
     }
+
+    /// <summary>A storage outage: the emulator stops (its data kept) until <see cref="StartStorageAgainAsync"/>.</summary>
+    public Task StopStorageAsync() => _azurite!.StopAsync();
+
+    public Task StartStorageAgainAsync() => _azurite!.StartAgainAsync();
 
     /// <summary>Uploads a book as a user would and returns its blob and the job id its ETag gives.</summary>
     public async Task<(BlobClient Blob, string JobId)> UploadAsync(string name, byte[] content, IDictionary<string, string>? metadata = null)

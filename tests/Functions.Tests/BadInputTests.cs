@@ -109,6 +109,19 @@ public sealed class BadInputTests(AzuriteFixture azurite)
         Assert.Contains("max_len must be between 8 and 128", (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.Error);
     }
 
+    [Fact]
+    public async Task Upload_phase2MaxLenBeyondTheBaseModelsPositions_failsAtIntake()
+    {
+        await azurite.Storage.Checkpoints.GetBlobClient("short-model-2/config.json")
+            .UploadAsync(BinaryData.FromString("{\"max_position_embeddings\": 256, \"hidden_size\": 64}"), overwrite: true);
+        var (blob, jobId) = await azurite.UploadAsync("bad-option/short-model-2.txt", Meditations,
+            new Dictionary<string, string> { ["base_model"] = "short-model-2", ["max_len"] = "128", ["phase2_max_len"] = "512", ["phase2_fraction"] = "0.1" });
+
+        await azurite.Intake.AcceptAsync(blob, CancellationToken.None);
+
+        Assert.Contains("phase2_max_len must be at most 256, the model's max_position_embeddings (got 512)", (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.Error);
+    }
+
     public static TheoryData<string> HostileNames => ["..\\..\\x.txt", "%2e%2e%2fx.txt", "ünïcödé ✓ 書.txt", "with  spaces .txt", new string('n', 1000) + ".txt"];
 
     [Theory]

@@ -1,5 +1,6 @@
 using BertServerless.Cli.Local;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Shards;
 using BertServerless.Shared.Storage;
 using BertServerless.Tests;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,6 +80,60 @@ public sealed class LocalRunnerFaultTests(AzuriteFixture azurite)
         Assert.True(status.State == JobState.ReadyForTraining, status.Error);
         Assert.True(status.Chunks > 1);
         Assert.Single(await azurite.TrainingMessagesAsync(jobId));
+    }
+
+    [Fact]
+    [Trait("Category", "Fault")]
+    public async Task RunAsync_azuriteStoppedThirtySecondsWhileChunksAreBuilt_finishesWithOneShardsReadyAndEveryShard()
+    {
+        await using var services = azurite.BuildServices((s, c) => s.AddLocalFunctionsRunner(c), new Dictionary<string, string?>
+        {
+            ["LocalRunner:MaxBackoff"] = "00:00:01",
+            ["LocalRunner:MaxDequeueCount"] = "50",
+            ["LocalRunner:LeaseDuration"] = "00:00:02",
+            [$"{PrepFinisherOptions.SectionName}:SendClaimTimeout"] = "00:00:01",
+            // Short SDK retries: the runner's own retries and backoff are what ride out the 30 seconds here.
+            [$"{StorageNames.ClientDefaults}:Retry:Mode"] = "Fixed",
+            [$"{StorageNames.ClientDefaults}:Retry:Delay"] = "00:00:00.200",
+            [$"{StorageNames.ClientDefaults}:Retry:MaxRetries"] = "2",
+        });
+        var runner = services.GetRequiredService<LocalFunctionsRunner>();
+        var (_, jobId) = await azurite.UploadAsync("azurite-stopped-mid-prep.txt", File.ReadAllBytes(TestData.Sherlock), new Dictionary<string, string> { ["chunk_chars"] = "100000" });
+        using var stop = new CancellationTokenSource();
+
+        var run = Task.Run(() => runner.RunAsync(stop.Token));
+        try
+        {
+            // Storage goes away once the first chunk is built, while the others are in flight.
+            await AzuriteFixture.WaitAsync(async () => await azurite.Storage.Shards.GetBlobClient(BlobPaths.ChunkMarker(jobId, 0)).ExistsAsync(), seconds: 120);
+            await azurite.StopStorageAsync();
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30));
+                Assert.False(run.IsCompleted, "the runner stopped during the outage");
+            }
+            finally
+            {
+                await azurite.StartStorageAgainAsync();
+            }
+            await AzuriteFixture.WaitAsync(async () => await azurite.IsFinishedPrepAsync(jobId) && await azurite.PrepChunksWaitingAsync() == 0, seconds: 180);
+            Assert.False(run.IsCompleted, "the runner stopped");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await run;
+        }
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.ReadyForTraining, status.Error);
+        Assert.True(status.Chunks > 1);
+        var ready = Assert.Single(await azurite.TrainingMessagesAsync(jobId));
+        // Nothing lost: every shard the manifest lists is stored, with the size it records.
+        var manifest = ShardManifest.Parse((await azurite.Storage.Shards.GetBlobClient(ready.Manifest).DownloadContentAsync()).Value.Content.ToString(), ready.Manifest);
+        Assert.NotEmpty(manifest.Shards);
+        foreach (var shard in manifest.Shards)
+            Assert.Equal(shard.Bytes, (await azurite.Storage.Shards.GetBlobClient(BlobPaths.Shard(jobId, shard.File)).GetPropertiesAsync()).Value.ContentLength);
     }
 
     [Fact]

@@ -1,23 +1,38 @@
-using BertServerless.Shared.Storage;
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using BertServerless.Shared.Storage;
 
 namespace BertServerless.Worker.Hosting;
 
 /// <summary>
 /// Copies blobs to local files, streaming each to disk beside its final name and moving it into place when whole.
-/// A file already there with the blob's size is kept, so a redelivered job does not download its shards again.
+/// A file already there is kept only when the blob's ETag is the one recorded when it was downloaded (in
+/// <c>.mirror/{name}.etag</c> beside it), so a redelivered job does not download its shards again, and a cache never
+/// serves stale bytes: a model or optimizer file has the same size at every step, so a size says nothing.
 /// </summary>
 public static class BlobMirror
 {
-    /// <summary>Downloads <paramref name="blob"/> to <paramref name="path"/> unless a file of <paramref name="bytes"/> bytes is there; true when it downloaded.</summary>
-    public static async Task<bool> DownloadAsync(BlobClient blob, string path, long bytes, CancellationToken cancellationToken)
+    private const string SidecarFolder = ".mirror";
+
+    /// <summary>
+    /// Downloads <paramref name="blob"/> to <paramref name="path"/> unless the file there came from the blob's current
+    /// version, <paramref name="etag"/> (asked of storage when not given); true when it downloaded.
+    /// </summary>
+    public static async Task<bool> DownloadAsync(BlobClient blob, string path, ETag? etag, CancellationToken cancellationToken)
     {
-        if (File.Exists(path) && new FileInfo(path).Length == bytes) return false;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var sidecar = SidecarPath(path);
+        var current = etag ?? (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+        if (File.Exists(path) && File.Exists(sidecar) && await File.ReadAllTextAsync(sidecar, cancellationToken) == Normalize(current)) return false;
+
+        Directory.CreateDirectory(Path.GetDirectoryName(sidecar)!);
+        // Gone first: a crash below must leave a file that is downloaded again, never an old record beside new bytes.
+        File.Delete(sidecar);
         var partial = path + ".partial";
-        await blob.DownloadToAsync(partial, cancellationToken);
+        var downloaded = await blob.DownloadToAsync(partial, cancellationToken);
         File.Move(partial, path, overwrite: true);
+        // The ETag of the bytes received, which may be newer than the one listed.
+        await File.WriteAllTextAsync(sidecar, downloaded.Headers.ETag is { } received ? Normalize(received) : "", cancellationToken);
         return true;
     }
 
@@ -34,7 +49,7 @@ public static class BlobMirror
             count++;
             var name = item.Blob.Name[prefix.Length..];
             if (!include(name)) continue;
-            await DownloadAsync(container.GetBlobClient(item.Blob.Name), LocalPath(directory, name), item.Blob.Properties.ContentLength ?? -1, cancellationToken);
+            await DownloadAsync(container.GetBlobClient(item.Blob.Name), LocalPath(directory, name), item.Blob.Properties.ETag, cancellationToken);
         }
         return count;
     }
@@ -46,4 +61,10 @@ public static class BlobMirror
             throw new InvalidDataException($"'{fileName}' is not a plain file name.");
         return Path.Combine(directory, fileName);
     }
+
+    // Listings and properties give an ETag unquoted, download headers quoted: the same version either way.
+    private static string Normalize(ETag etag) => etag.ToString().Trim('"');
+
+    // In a folder of its own, so that whoever lists the mirrored files (a model loader, the shard reader) never meets it.
+    private static string SidecarPath(string path) => Path.Combine(Path.GetDirectoryName(path)!, SidecarFolder, Path.GetFileName(path) + ".etag");
 }

@@ -8,7 +8,8 @@ namespace BertServerless.Worker.Hosting;
 /// </summary>
 /// <param name="Prefix">The checkpoint's folder in the checkpoints container, ending in a slash.</param>
 /// <param name="Final">True for the trained model; false for a step checkpoint, which can be resumed.</param>
-public sealed record LatestCheckpoint(string Prefix, int Step, int TotalSteps, bool Final, DateTimeOffset Written)
+/// <param name="Writer">The <see cref="TrainingOwner.Writer"/> that wrote it (none in files of older workers).</param>
+public sealed record LatestCheckpoint(string Prefix, int Step, int TotalSteps, bool Final, DateTimeOffset Written, string? Writer = null)
 {
     public string ToJson() => DocumentJson.Serialize(this);
 

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using BertServerless.Shared.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BertServerless.Worker.Hosting;
@@ -49,14 +50,28 @@ public sealed class MessageLease : IAsyncDisposable
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         await StopAsync();
-        await _queue.DeleteMessageAsync(MessageId, PopReceipt, cancellationToken);
+        try
+        {
+            await _queue.DeleteMessageAsync(MessageId, PopReceipt, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 400 or 404)
+        {
+            LogSettledElsewhere(e, "delete");
+        }
     }
 
     /// <summary>Stops renewing and lets the message be received again after <paramref name="delay"/>.</summary>
     public async Task AbandonAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         await StopAsync();
-        await _queue.UpdateMessageAsync(MessageId, PopReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken);
+        try
+        {
+            await _queue.UpdateMessageAsync(MessageId, PopReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 400 or 404)
+        {
+            LogSettledElsewhere(e, "return");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -65,6 +80,13 @@ public sealed class MessageLease : IAsyncDisposable
         _stop.Dispose();
         _lost.Dispose();
     }
+
+    /// <summary>
+    /// The message is deleted, or another receiver holds it after a lapse and settles it: nothing for this one to do,
+    /// and no error of the job's (which may have succeeded; an error written onto it would be false).
+    /// </summary>
+    private void LogSettledElsewhere(RequestFailedException error, string action)
+        => _logger.LogWarning("Could not {Action} message {MessageId} ({Code}): it is gone or another receiver holds it now, which settles it", action, MessageId, error.ErrorCode);
 
     private async Task StopAsync()
     {
@@ -94,7 +116,7 @@ public sealed class MessageLease : IAsyncDisposable
                     await _lost.CancelAsync();
                     return;
                 }
-                catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException)
+                catch (Exception e) when (StorageFailures.IsStorageFailure(e))
                 {
                     // Transient (the SDK retried already): the next tick tries again, unless the message is visible by now.
                     if (_time.GetUtcNow() < _hiddenUntil)

@@ -33,9 +33,10 @@ public sealed class TrainingJobRunner(
     /// Trains the job; true when it succeeded, false when a user's cancel request stopped it (the stop checkpoint
     /// uploaded, latest.json naming it; recording Cancelled is the caller's). <paramref name="cancellationToken"/>
     /// stops the training at the end of a step, with a step checkpoint that is still uploaded (a graceful stop); only
-    /// <paramref name="leaseLost"/> (another trainer may own the job now) abandons uploads too.
+    /// <paramref name="leaseLost"/> (another trainer may own the job now) abandons uploads too. Every checkpoint write
+    /// is fenced by <paramref name="owner"/>.
     /// </summary>
-    public async Task<bool> RunAsync(ShardsReady ready, JobStatus status, long attempt, CancellationToken cancellationToken, CancellationToken leaseLost)
+    public async Task<bool> RunAsync(ShardsReady ready, JobStatus status, long attempt, TrainingOwner owner, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
         var jobId = ready.JobId;
         if (await TryFinishUploadedAsync(jobId, cancellationToken)) return true;
@@ -49,13 +50,13 @@ public sealed class TrainingJobRunner(
         logger.LogInformation("Job {JobId}: {Started}", jobId, started);
         if (latest is null && status.Estimate is null) await EstimateAsync(jobId, job, cancellationToken);
 
-        var run = await TrainAsync(jobId, job, cancellationToken, leaseLost);
+        var run = await TrainAsync(jobId, job, owner, cancellationToken, leaseLost);
         var steps = run.Outcome.State.GlobalStep;
         if (run.Outcome.Cancelled && cancellationToken.IsCancellationRequested)
             throw new OperationCanceledException($"Training of job {jobId} stopped at step {steps}.", cancellationToken);
         if (run.Outcome.Cancelled) return false;
 
-        var prefix = await checkpoints.UploadFinalAsync(jobId, steps, job.OutputDirectory, cancellationToken);
+        var prefix = await checkpoints.UploadFinalAsync(jobId, steps, job.OutputDirectory, owner, cancellationToken);
         await SucceedAsync(jobId, prefix, steps, run.Evaluation, cancellationToken);
         DeleteLocalFiles(jobId);
         return true;
@@ -127,10 +128,10 @@ public sealed class TrainingJobRunner(
                 $"The estimated cost {cost:F2} {estimate.Currency} exceeds max_cost={maxCost} {estimate.Currency} ({estimate.Describe()}); no step was trained. Lower the steps, or raise max_cost."));
     }
 
-    private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, CancellationToken cancellationToken, CancellationToken leaseLost)
+    private async Task<TrainingRun> TrainAsync(string jobId, TrainingJob job, TrainingOwner owner, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
         // The pump outlives a stop: the checkpoint the trainer writes as it stops is what the next attempt resumes from.
-        await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, options.Value.StatusInterval, time, logger, leaseLost);
+        await using var pump = new TrainingProgressPump(jobId, jobs, checkpoints, owner, options.Value.StatusInterval, time, logger, leaseLost);
         // A user's cancel stops the trainer as a graceful stop does, with the same checkpoint.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pump.CancelRequested);
         // Training is synchronous and CPU- or GPU-bound: off the thread pool's async work, on its own thread.
@@ -170,7 +171,7 @@ public sealed class TrainingJobRunner(
         foreach (var entry in manifest.AllShards)
         {
             var blob = storage.Shards.GetBlobClient(BlobPaths.Shard(ready.JobId, entry.File));
-            if (await BlobMirror.DownloadAsync(blob, BlobMirror.LocalPath(directory, entry.File), entry.Bytes, cancellationToken)) downloaded++;
+            if (await BlobMirror.DownloadAsync(blob, BlobMirror.LocalPath(directory, entry.File), etag: null, cancellationToken)) downloaded++;
         }
         logger.LogInformation("Job {JobId}: {Shards} shard(s) in {Directory}, {Downloaded} downloaded", ready.JobId, manifest.AllShards.Count(), directory, downloaded);
         return directory;
@@ -199,7 +200,7 @@ public sealed class TrainingJobRunner(
 
     /// <summary>
     /// Mirrors the step checkpoint into an emptied folder: one left by an earlier attempt holds another step's files,
-    /// and those have the same sizes (the model and optimizer files do at every step), so the mirror would keep them.
+    /// and one this step lacks would otherwise be resumed from with the rest.
     /// </summary>
     private async Task<string?> DownloadResumeAsync(LatestCheckpoint latest, string directory, CancellationToken cancellationToken)
     {

@@ -13,7 +13,8 @@ namespace BertServerless.Worker.Hosting;
 /// Decides what one <see cref="ShardsReady"/> delivery means and settles it: a malformed message goes to the poison
 /// queue; a finished job is acknowledged without training, and one whose final model is stored only has its success
 /// recorded; a message received too often (graceful stops not counted) fails its job and is poisoned; otherwise the
-/// job trains under a <see cref="MessageLease"/>, and the message is deleted only after the final checkpoint is
+/// job trains under a <see cref="MessageLease"/> and a <see cref="TrainingOwner"/> (a copy of the message for a job
+/// another live trainer owns is dropped), and the message is deleted only after the final checkpoint is
 /// stored, made visible again at once after a stop, or after <c>RetryDelay</c> after a transient failure; bad input
 /// (<see cref="PermanentErrors"/>) fails the job at once. A job a user asked to cancel is not started, or stops at the
 /// next step with its checkpoint uploaded; either way it is recorded Cancelled and its message deleted.
@@ -99,15 +100,28 @@ public sealed class TrainingMessageHandler(
             return;
         }
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+        await using var owner = await TrainingOwner.TryAcquireAsync(storage.Jobs, ready.JobId, message.MessageId, time, logger, stoppingToken);
+        if (owner is null)
+        {
+            // A second ShardsReady for a job another receiver trains: that receiver's message settles the job (and comes
+            // back by itself if its trainer dies), so this copy is dropped, not retried: retries would spend the job's attempts.
+            logger.LogInformation("Job {JobId}: another trainer owns it; deleting the copy {MessageId}", ready.JobId, message.MessageId);
+            await lease.CompleteAsync(stoppingToken);
+            return;
+        }
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(lease.Lost, owner.Lost);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lost.Token);
         try
         {
             // Not cancellable once trained: the job is done, and a stop now would only cause a needless redelivery.
-            if (!await runner.RunAsync(ready, status, attempt, cancel.Token, lease.Lost)) await CancelAsync(ready.JobId, CancellationToken.None);
+            if (!await runner.RunAsync(ready, status, attempt, owner, cancel.Token, lost.Token)) await CancelAsync(ready.JobId, CancellationToken.None);
+            // Free before the message is gone: a message sent for the job next (a resume after a cancel) must not find it held.
+            await owner.ReleaseAsync();
             await lease.CompleteAsync(CancellationToken.None);
         }
-        catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested)
+        catch (OperationCanceledException) when (lost.IsCancellationRequested)
         {
+            // Another trainer has the message or the job now: it settles both, and this one writes nothing more.
             logger.LogWarning("Job {JobId}: stopped training, message {MessageId} is no longer ours", ready.JobId, message.MessageId);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -125,11 +139,13 @@ public sealed class TrainingMessageHandler(
             }
             finally
             {
+                await owner.ReleaseAsync();
                 await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
             }
         }
         catch (Exception e)
         {
+            await owner.ReleaseAsync();
             await RetryOrGiveUpAsync(lease, attempt, ready.JobId, text, e, stoppingToken);
         }
     }

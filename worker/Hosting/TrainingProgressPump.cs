@@ -23,6 +23,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
     private readonly string _jobId;
     private readonly JobStatusStore _jobs;
     private readonly CheckpointStore _checkpoints;
+    private readonly TrainingOwner _owner;
     private readonly JobMetricsLog _metrics;
     private readonly List<JobMetricsPoint> _unwrittenPoints = [];
     private readonly TimeSpan _statusInterval;
@@ -34,11 +35,12 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
     private TrainingProgress? _unwritten;
     private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
 
-    public TrainingProgressPump(string jobId, JobStatusStore jobs, CheckpointStore checkpoints, TimeSpan statusInterval, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    public TrainingProgressPump(string jobId, JobStatusStore jobs, CheckpointStore checkpoints, TrainingOwner owner, TimeSpan statusInterval, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
         _jobId = jobId;
         _jobs = jobs;
         _checkpoints = checkpoints;
+        _owner = owner;
         _metrics = new JobMetricsLog(jobs.Container);
         _statusInterval = statusInterval;
         _time = time;
@@ -102,7 +104,7 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            var prefix = await _checkpoints.UploadStepAsync(_jobId, checkpoint, cancellationToken);
+            var prefix = await _checkpoints.UploadStepAsync(_jobId, checkpoint, _owner, cancellationToken);
             BertTelemetry.CheckpointUpload.Record(clock.Elapsed.TotalSeconds);
             // Uploaded is enough: a resume downloads it again, and a long run would otherwise fill the disk.
             Directory.Delete(checkpoint.Directory, recursive: true);
@@ -123,6 +125,8 @@ public sealed class TrainingProgressPump : ITrainingObserver, IAsyncDisposable
         _lastWrite = _time.GetUtcNow();
         try
         {
+            // A trainer that lost the job must not move the status back to its own, older step.
+            await _owner.EnsureHeldAsync(cancellationToken);
             // The history first: a curve that reaches the step the status shows.
             await _metrics.AppendAsync(_jobId, _unwrittenPoints, cancellationToken);
             _unwrittenPoints.Clear();

@@ -6,11 +6,13 @@ namespace BertServerless.Worker.Tests.Faults;
 
 /// <summary>
 /// The training worker as its container runs it: <c>dotnet BertServerless.Worker.dll</c> in a process of its own, so a
-/// test can SIGKILL it (an evicted spot VM) or SIGTERM it (a scale-in or an execution timeout) at any moment.
+/// test can SIGKILL it (an evicted spot VM), SIGTERM it (a scale-in or an execution timeout) or SIGSTOP it at any moment.
 /// </summary>
 public sealed class WorkerProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -47,10 +49,13 @@ public sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, as Kubernetes and Container Apps send before a grace period ends in SIGKILL.</summary>
-    public void Terminate()
-    {
-        if (kill(_process.Id, SigTerm) != 0) throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed.");
-    }
+    public void Terminate() => Signal(SigTerm, "SIGTERM");
+
+    /// <summary>SIGSTOP: the process lives but does nothing (a VM frozen, a GC pause, a lost network): its leases lapse.</summary>
+    public void Pause() => Signal(SigStop, "SIGSTOP");
+
+    /// <summary>SIGCONT: it carries on where it was, its timers firing late.</summary>
+    public void Resume() => Signal(SigCont, "SIGCONT");
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
@@ -64,6 +69,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    private void Signal(int signal, string name)
+    {
+        if (kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {name}) failed.");
     }
 
     public async ValueTask DisposeAsync()

@@ -2,6 +2,7 @@ using System.Text;
 using Azure.Storage.Blobs.Models;
 using BertServerless.Shared.Contracts;
 using BertServerless.Shared.Jobs;
+using BertServerless.Shared.Monitoring;
 using BertServerless.Shared.Storage;
 using BertServerless.Tests;
 using BertServerless.Worker.Hosting;
@@ -10,7 +11,7 @@ using BertServerless.Worker.Tests.Hosting;
 namespace BertServerless.Worker.Tests.Faults;
 
 /// <summary>
-/// Faults done to a real worker process on a real Azurite: SIGKILL, SIGTERM. Slow (a process start per fault), so
+/// Faults done to a real worker process on a real Azurite: SIGKILL, SIGTERM, SIGSTOP. Slow (a process start per fault), so
 /// they carry the trait <c>Category=Fault</c>; <c>dotnet test --filter Category!=Fault</c> leaves them out.
 /// </summary>
 [Collection(WorkerAzuriteCollection.Name)]
@@ -114,6 +115,86 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
         Assert.True(uninterrupted.AsSpan().SequenceEqual(resumed), "the final weights differ from the uninterrupted run's");
     }
 
+    [Fact]
+    public async Task WorkerProcess_leaseLapsesWhileItLives_secondWorkerTakesOverAndTheFirstWritesNothingMore()
+    {
+        var (jobId, _) = await PrepareAsync("fault-lease-lost.txt");
+        // No progress writes (LogEvery beyond the run): between two checkpoints the first worker sends no request, so
+        // the pause below lands between writes, not inside one that would complete on resume.
+        await using var first = StartWorker(NewCacheDirectory(), ["--TrainingWorker:LogEvery=1000", "--TrainingWorker:ExitWhenIdle=true"]);
+        await WaitAsync(first, async () => await LatestStepAsync(jobId) >= SaveEvery, "the first worker's first step checkpoint", poll: TimeSpan.FromMilliseconds(5));
+        first.Pause();
+        var pausedAt = (await LatestStepAsync(jobId))!.Value;
+
+        // The message lease (3 s) lapses while the first worker is frozen; the second receives the message again.
+        await using var second = StartWorker(NewCacheDirectory());
+        var secondWriter = $"{Environment.MachineName}:{second.Id}";
+        await WaitAsync(second, async () => await LatestAsync(jobId) is { Writer: var w, Step: var s } && w == secondWriter && s > pausedAt, "the second worker's first step checkpoint");
+        first.Resume();
+        Assert.True(await first.WaitForExitAsync(Patience), $"the first worker did not stop:\n{first.Output}");
+        await WaitAsync(second, async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0, "the job to finish");
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Null(status.Error);
+        Assert.Equal(TotalSteps, status.Progress!.Step);
+        Assert.DoesNotContain(status.History, e => e.Message.Contains("failed", StringComparison.OrdinalIgnoreCase));
+        Assert.EndsWith($"resuming from {BlobPaths.StepCheckpoint(jobId, pausedAt)} (step {pausedAt})", status.History.Last(e => e.Message.StartsWith("Training attempt", StringComparison.Ordinal)).Message);
+        Assert.Contains($"Job {jobId}: taking training over from {Environment.MachineName}:{first.Id}", second.Output);
+        Assert.Contains($"Job {jobId}: stopped training, message", first.Output);
+        Assert.Equal(secondWriter, (await LatestAsync(jobId))!.Writer);
+        // Fenced: up to the pause every checkpoint file is the first worker's, after it every one the second's.
+        var firstWriter = $"{Environment.MachineName}:{first.Id}";
+        var writers = new List<string>();
+        await foreach (var blob in azurite.Storage.Checkpoints.GetBlobsAsync(new GetBlobsOptions { Prefix = jobId + "/", Traits = BlobTraits.Metadata }))
+        {
+            var name = blob.Name[(jobId.Length + 1)..];
+            var expected = name.StartsWith("step-", StringComparison.Ordinal) && int.Parse(name[5..name.IndexOf('/')]) <= pausedAt ? firstWriter : secondWriter;
+            Assert.True(blob.Metadata.TryGetValue(CheckpointStore.WriterKey, out var writer) && writer == expected, $"{name} was written by {writer}, not {expected}");
+            writers.Add(writer!);
+        }
+        Assert.Contains(firstWriter, writers);
+    }
+
+    [Fact]
+    public async Task WorkerProcess_storageDownThirtySecondsMidTraining_ridesItOutWithEveryStepAndEndsBitIdentical()
+    {
+        var (jobId, message) = await PrepareAsync("fault-outage-training.txt");
+        var uninterrupted = await TrainUninterruptedAsync(jobId);
+        await RewindAsync(jobId, message);
+        await azurite.Storage.Jobs.DeleteBlobAsync(BlobPaths.Metrics(jobId));
+
+        // The SDK's retries (from configuration) outlast the outage, and so does the lease, as production's 5 minutes do.
+        await using var worker = StartWorker(NewCacheDirectory(),
+        [
+            "--TrainingWorker:LeaseDuration=00:01:00", "--TrainingWorker:LogEvery=1",
+            "--AzureDefaults:Retry:Mode=Fixed", "--AzureDefaults:Retry:Delay=00:00:01", "--AzureDefaults:Retry:MaxRetries=60",
+        ]);
+        await WaitAsync(worker, async () => await LatestStepAsync(jobId) >= SaveEvery, "the first step checkpoint");
+        await azurite.StopStorageAsync();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            Assert.False(worker.HasExited, $"the worker exited during the outage:\n{worker.Output}");
+        }
+        finally
+        {
+            await azurite.StartStorageAgainAsync();
+        }
+        await WaitAsync(worker, async () => await azurite.IsFinishedAsync(jobId) && await azurite.TrainingMessagesAsync() == 0, "the job to finish");
+
+        var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
+        Assert.True(status.State == JobState.Succeeded, status.Error);
+        Assert.Null(status.Error);
+        Assert.Equal(TotalSteps, status.Progress!.Step);
+        // Ridden out, not retried: one attempt, every step's metrics, the same weights.
+        Assert.Single(status.History, e => e.Message.StartsWith("Training attempt", StringComparison.Ordinal));
+        var logged = (await new JobMetricsLog(azurite.Storage.Jobs).ReadAsync(jobId, CancellationToken.None)).Select(p => p.Step).Distinct().Order();
+        Assert.Equal(Enumerable.Range(1, TotalSteps).Select(s => (long)s), logged);
+        var trained = await DownloadAsync(BlobPaths.FinalCheckpoint(jobId) + "model.safetensors");
+        Assert.True(uninterrupted.AsSpan().SequenceEqual(trained), "the final weights differ from the uninterrupted run's");
+    }
+
     /// <summary>Splits and shards the book with the in-process Functions runner and returns the job and its ShardsReady message.</summary>
     private async Task<(string JobId, string Message)> PrepareAsync(string name)
     {
@@ -162,25 +243,27 @@ public sealed class WorkerProcessFaultTests(WorkerAzuriteFixture azurite) : IAsy
     private async Task<int> AttemptsAsync(string jobId)
         => (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!.History.Count(e => e.Message.StartsWith("Training attempt", StringComparison.Ordinal));
 
-    private async Task<int?> LatestStepAsync(string jobId)
+    private async Task<int?> LatestStepAsync(string jobId) => (await LatestAsync(jobId))?.Step;
+
+    private async Task<LatestCheckpoint?> LatestAsync(string jobId)
     {
         var blob = azurite.Storage.Checkpoints.GetBlobClient(BlobPaths.LatestCheckpoint(jobId));
         if (!(await blob.ExistsAsync()).Value) return null;
-        return LatestCheckpoint.Parse((await blob.DownloadContentAsync()).Value.Content.ToString(), "latest.json").Step;
+        return LatestCheckpoint.Parse((await blob.DownloadContentAsync()).Value.Content.ToString(), "latest.json");
     }
 
     private async Task<byte[]> DownloadAsync(string name)
         => (await azurite.Storage.Checkpoints.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray();
 
     /// <summary>Polls <paramref name="done"/>; fails with the worker's output if it exits first or the patience runs out.</summary>
-    private static async Task WaitAsync(WorkerProcess worker, Func<Task<bool>> done, string what)
+    private static async Task WaitAsync(WorkerProcess worker, Func<Task<bool>> done, string what, TimeSpan? poll = null)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (!await done())
         {
             if (worker.HasExited) Assert.Fail($"The worker exited ({worker.ExitCode}) while waiting for {what}:\n{worker.Output}");
             if (DateTime.UtcNow > deadline) Assert.Fail($"Waited {Patience} for {what}:\n{worker.Output}");
-            await Task.Delay(50);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(50));
         }
     }
 }

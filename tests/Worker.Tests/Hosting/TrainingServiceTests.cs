@@ -115,6 +115,7 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         var phase2 = Assert.IsAssignableFrom<IReadOnlyList<ShardEntry>>(manifest.Phase2Shards);
         Assert.All(phase2, s => Assert.StartsWith(ShardFormat.Phase2Prefix, s.File));
         Assert.Contains(phase2, s => s.SequenceLength > 128);
+        Assert.Contains(status.History, e => e.State == JobState.ReadyForTraining && e.Message.Contains($"(and {phase2.Count} phase-2 shard(s) of ", StringComparison.Ordinal));
         var state = JsonNode.Parse(await DownloadTextAsync(BlobPaths.FinalCheckpoint(jobId) + "trainer_state.json"))!;
         Assert.Equal("second", state["phase"]!.GetValue<string>());
         Assert.Equal((6, 3), (status.Estimate!.TotalSteps, status.Estimate.Phase2Steps));
@@ -136,6 +137,26 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         Assert.Equal(JobState.Succeeded, status.State);
         Assert.Single(status.History, e => e.Message.StartsWith("Training attempt", StringComparison.Ordinal));
         Assert.Contains(azurite.Logs.Lines, l => l.Contains($"Job {jobId} is already Succeeded; deleting the repeated message", StringComparison.Ordinal));
+        Assert.Empty(await azurite.PoisonedAsync());
+    }
+
+    [Fact]
+    public async Task TrainingService_copyOfMessageWhileAnotherTrainerOwnsTheJob_dropsTheCopyWritingNothing()
+    {
+        var jobId = await azurite.UploadAsync("worker-owned.txt", Meditations);
+        await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(worker: false), async () => await azurite.StateAsync(jobId) == JobState.ReadyForTraining);
+        var before = (await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).GetPropertiesAsync()).Value.ETag;
+
+        // A live trainer of another ShardsReady for the same job (prep sent two).
+        await using (var other = await TrainingOwner.TryAcquireAsync(azurite.Storage.Jobs, jobId, "another-message", TimeProvider.System, NullLogger.Instance, CancellationToken.None))
+        {
+            Assert.NotNull(other);
+            await WorkerAzuriteFixture.RunUntilAsync(azurite.BuildHost(functions: false), async () => await azurite.TrainingMessagesAsync() == 0, seconds: 30);
+        }
+
+        Assert.Contains(azurite.Logs.Lines, l => l.Contains($"Job {jobId}: another trainer owns it; deleting the copy", StringComparison.Ordinal));
+        Assert.Empty(await azurite.CheckpointBlobsAsync(jobId));
+        Assert.Equal(before, (await azurite.Storage.Jobs.GetBlobClient(BlobPaths.Status(jobId)).GetPropertiesAsync()).Value.ETag);
         Assert.Empty(await azurite.PoisonedAsync());
     }
 
@@ -304,6 +325,24 @@ public sealed class TrainingServiceTests(WorkerAzuriteFixture azurite) : IAsyncL
         }
 
         Assert.Equal(0, await azurite.TrainingMessagesAsync());
+    }
+
+    [Fact]
+    public async Task MessageLease_messageTakenByAnotherReceiver_completeAndAbandonLeaveItToThem()
+    {
+        var queue = azurite.Storage.TrainingJobs;
+        await queue.SendMessageAsync("taken");
+        QueueMessage message = (await queue.ReceiveMessageAsync(TimeSpan.FromSeconds(1))).Value;
+        // Renewed only every 20 s: the 1-second visibility lapses first, as it does for a worker that froze.
+        await using var lease = MessageLease.Start(queue, message, TimeSpan.FromMinutes(1), TimeProvider.System, NullLogger.Instance);
+        QueueMessage? taken = null;
+        await WorkerAzuriteFixture.WaitAsync(async () => (taken = (await queue.ReceiveMessageAsync(TimeSpan.FromMinutes(1))).Value) is not null, seconds: 30);
+
+        await lease.CompleteAsync(CancellationToken.None);
+        await lease.AbandonAsync(TimeSpan.Zero, CancellationToken.None);
+
+        Assert.Equal(1, await azurite.TrainingMessagesAsync());
+        await queue.DeleteMessageAsync(taken!.MessageId, taken.PopReceipt);
     }
 
     private async Task RewindToStepAsync(string jobId, int step)

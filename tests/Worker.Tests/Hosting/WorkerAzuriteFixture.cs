@@ -22,13 +22,16 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
     private IServiceProvider? _storageServices;
 
     public string CacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "bertsl-worker-tests-" + Guid.NewGuid().ToString("N")[..8]);
+
+    // On disk, not in memory: a storage outage stops the emulator and starts it again on the same data.
+    private string StorageDirectory => CacheDirectory + "-azurite";
     public RecordingLoggerProvider Logs { get; } = new();
     public PipelineStorage Storage => _storageServices!.GetRequiredService<PipelineStorage>();
     public JobStatusStore Jobs => _storageServices!.GetRequiredService<JobStatusStore>();
 
     public async Task InitializeAsync()
     {
-        _azurite = await AzuriteProcess.StartAsync();
+        _azurite = await AzuriteProcess.StartAsync(new AzuriteOptions { Location = StorageDirectory });
         var services = new ServiceCollection().AddLogging();
         services.AddTrainingWorker(Configuration(_azurite.ConnectionString, new Dictionary<string, string?>()));
         _storageServices = services.BuildServiceProvider();
@@ -40,7 +43,13 @@ public sealed class WorkerAzuriteFixture : IAsyncLifetime
         if (_storageServices is IAsyncDisposable services) await services.DisposeAsync();
         if (_azurite is not null) await _azurite.DisposeAsync();
         if (Directory.Exists(CacheDirectory)) Directory.Delete(CacheDirectory, recursive: true);
+        if (Directory.Exists(StorageDirectory)) Directory.Delete(StorageDirectory, recursive: true);
     }
+
+    /// <summary>A storage outage: the emulator stops (its data kept) until <see cref="StartStorageAgainAsync"/>.</summary>
+    public Task StopStorageAsync() => _azurite!.StopAsync();
+
+    public Task StartStorageAgainAsync() => _azurite!.StartAgainAsync();
 
     /// <summary>A host with the local Functions runner and/or the training worker; <paramref name="settings"/> override the defaults above.</summary>
     public IHost BuildHost(bool functions = true, bool worker = true, IDictionary<string, string?>? settings = null)
