@@ -31,7 +31,9 @@ public class RunCommandTests
     {
         var work = Directory.CreateTempSubdirectory("bertsl-adapt-").FullName;
         // domain_vocab for both jobs: the second one's words must take the slots the first one's words left free.
-        var result = await Bertsl.RunAsync(work, TimeSpan.FromMinutes(10), "run", "--adapt", "--set", "max_steps=4", "--set", "save_every=0", "--set", "domain_vocab=10");
+        // Short sequences and a small held-out share keep the two jobs' four evaluations cheap.
+        var result = await Bertsl.RunAsync(work, TimeSpan.FromMinutes(10), "run", "--adapt", "--set", "max_steps=4", "--set", "save_every=0",
+            "--set", "domain_vocab=10", "--set", "max_len=64", "--set", "eval_fraction=0.03");
 
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("Adaptation report", result.Stdout);
