@@ -96,15 +96,21 @@ public static class ModelCard
     {
         if (evaluation.Before is null && evaluation.After is null) return "No sequences were held out, so there is no evaluation.\n";
         var table = new StringBuilder();
-        table.AppendLine("| | MLM loss | perplexity | MLM accuracy | NSP accuracy |");
-        table.AppendLine("|---|---|---|---|---|");
-        foreach (var (label, result) in new[] { ("before", evaluation.Before), ("after", evaluation.After) })
-            if (result is not null)
-                table.AppendLine(Invariant($"| {label} | {result.MlmLoss:F4} | {result.Perplexity:F1} | {result.MlmAccuracy:F4} | {result.NspAccuracy:F4} |"));
+        AppendScores(table, evaluation.Before, evaluation.After);
         table.AppendLine();
         var sequences = evaluation.After?.Sequences ?? evaluation.Before!.Sequences;
         table.AppendLine(Invariant($"On {sequences} held-out sequences of the book ({string.Join(", ", evaluation.EvalShards)})."));
         return table.ToString();
+    }
+
+    /// <summary>The start and final model's scores on one text, a row each.</summary>
+    private static void AppendScores(StringBuilder table, EvaluationResult? before, EvaluationResult? after)
+    {
+        table.AppendLine("| | MLM loss | perplexity | MLM accuracy | NSP accuracy |");
+        table.AppendLine("|---|---|---|---|---|");
+        foreach (var (label, result) in new[] { ("before", before), ("after", after) })
+            if (result is not null)
+                table.AppendLine(Invariant($"| {label} | {result.MlmLoss:F4} | {result.Perplexity:F1} | {result.MlmAccuracy:F4} | {result.NspAccuracy:F4} |"));
     }
 
     /// <summary>The other half of the adaptation report: what the model kept of general English while it learned the book.</summary>
@@ -112,11 +118,7 @@ public static class ModelCard
     {
         if (evaluation.ControlBefore is null && evaluation.ControlAfter is null) return "No control text was scored (the worker had none, or the vocabulary cannot tokenize text).\n";
         var table = new StringBuilder();
-        table.AppendLine("| | MLM loss | perplexity | MLM accuracy | NSP accuracy |");
-        table.AppendLine("|---|---|---|---|---|");
-        foreach (var (label, result) in new[] { ("before", evaluation.ControlBefore), ("after", evaluation.ControlAfter) })
-            if (result is not null)
-                table.AppendLine(Invariant($"| {label} | {result.MlmLoss:F4} | {result.Perplexity:F1} | {result.MlmAccuracy:F4} | {result.NspAccuracy:F4} |"));
+        AppendScores(table, evaluation.ControlBefore, evaluation.ControlAfter);
         table.AppendLine();
         var sequences = evaluation.ControlAfter?.Sequences ?? evaluation.ControlBefore!.Sequences;
         table.AppendLine(Invariant($"On the first {sequences} sequences of {evaluation.ControlText}, H. G. Wells's *The Time Machine* (general English, public domain), prepared as the book was: \"before\" is the start model, \"after\" the final one. The book's loss falling while this one holds shows the model learned the book without forgetting English."));
