@@ -58,23 +58,12 @@ public sealed class LocalRunnerFaultTests(AzuriteFixture azurite)
             });
         var runner = services.GetRequiredService<LocalFunctionsRunner>();
         var (_, jobId) = await azurite.UploadAsync("outage-mid-prep.txt", File.ReadAllBytes(TestData.Sherlock), new Dictionary<string, string> { ["chunk_chars"] = "100000" });
-        using var stop = new CancellationTokenSource();
-
-        var run = Task.Run(() => runner.RunAsync(stop.Token));
-        try
+        // Storage cut for 30 failed requests.
+        await RunWithFaultMidPrepAsync(runner, jobId, async _ =>
         {
-            // Cut storage once the first chunk is built, while the others are in flight, for 30 failed requests.
-            await AzuriteFixture.WaitAsync(async () => await azurite.Storage.Shards.GetBlobClient(BlobPaths.ChunkMarker(jobId, 0)).ExistsAsync(), seconds: 120);
             outage.Remaining = 30;
             await AzuriteFixture.WaitAsync(() => Task.FromResult(outage.Remaining == 0));
-            await AzuriteFixture.WaitAsync(async () => await azurite.IsFinishedPrepAsync(jobId) && await azurite.PrepChunksWaitingAsync() == 0, seconds: 180);
-            Assert.False(run.IsCompleted, "the runner stopped");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await run;
-        }
+        });
 
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
         Assert.True(status.State == JobState.ReadyForTraining, status.Error);
@@ -99,13 +88,8 @@ public sealed class LocalRunnerFaultTests(AzuriteFixture azurite)
         });
         var runner = services.GetRequiredService<LocalFunctionsRunner>();
         var (_, jobId) = await azurite.UploadAsync("azurite-stopped-mid-prep.txt", File.ReadAllBytes(TestData.Sherlock), new Dictionary<string, string> { ["chunk_chars"] = "100000" });
-        using var stop = new CancellationTokenSource();
-
-        var run = Task.Run(() => runner.RunAsync(stop.Token));
-        try
+        await RunWithFaultMidPrepAsync(runner, jobId, async run =>
         {
-            // Storage goes away once the first chunk is built, while the others are in flight.
-            await AzuriteFixture.WaitAsync(async () => await azurite.Storage.Shards.GetBlobClient(BlobPaths.ChunkMarker(jobId, 0)).ExistsAsync(), seconds: 120);
             await azurite.StopStorageAsync();
             try
             {
@@ -116,14 +100,7 @@ public sealed class LocalRunnerFaultTests(AzuriteFixture azurite)
             {
                 await azurite.StartStorageAgainAsync();
             }
-            await AzuriteFixture.WaitAsync(async () => await azurite.IsFinishedPrepAsync(jobId) && await azurite.PrepChunksWaitingAsync() == 0, seconds: 180);
-            Assert.False(run.IsCompleted, "the runner stopped");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await run;
-        }
+        });
 
         var status = (await azurite.Jobs.GetAsync(jobId, CancellationToken.None))!;
         Assert.True(status.State == JobState.ReadyForTraining, status.Error);
@@ -160,5 +137,27 @@ public sealed class LocalRunnerFaultTests(AzuriteFixture azurite)
         Assert.Null(status.Error);
         Assert.Contains(status.History, e => e.Message.Contains("replayed from the poison queue", StringComparison.Ordinal));
         Assert.Single(await azurite.TrainingMessagesAsync(jobId));
+    }
+
+    /// <summary>
+    /// Runs the local runner and, once the job's first chunk is built while the others are in flight, does
+    /// <paramref name="fault"/> (given the runner's task); then waits for prep to finish with the runner still running.
+    /// </summary>
+    private async Task RunWithFaultMidPrepAsync(LocalFunctionsRunner runner, string jobId, Func<Task, Task> fault)
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => runner.RunAsync(stop.Token));
+        try
+        {
+            await AzuriteFixture.WaitAsync(async () => await azurite.Storage.Shards.GetBlobClient(BlobPaths.ChunkMarker(jobId, 0)).ExistsAsync(), seconds: 120);
+            await fault(run);
+            await AzuriteFixture.WaitAsync(async () => await azurite.IsFinishedPrepAsync(jobId) && await azurite.PrepChunksWaitingAsync() == 0, seconds: 180);
+            Assert.False(run.IsCompleted, "the runner stopped");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await run;
+        }
     }
 }
