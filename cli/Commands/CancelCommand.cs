@@ -1,7 +1,5 @@
 using System.CommandLine;
-using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace BertServerless.Cli.Commands;
@@ -12,19 +10,12 @@ namespace BertServerless.Cli.Commands;
 /// </summary>
 public static class CancelCommand
 {
-    public static Command Create()
-    {
-        var job = new Argument<string>("JOB") { Description = "Job id, as printed by bertsl upload or bertsl jobs" };
-        var connection = new MonitoringConnection();
-
-        var command = new Command("cancel", "Ask the worker to stop a job at its next step, keeping a checkpoint to resume from") { job };
-        connection.AddTo(command);
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
+    public static Command Create() => JobRequestCommand.Create("cancel",
+        "Ask the worker to stop a job at its next step, keeping a checkpoint to resume from",
+        "Job id, as printed by bertsl upload or bertsl jobs",
+        async (requests, jobId, cancellationToken) =>
         {
-            var jobId = parse.GetValue(job)!;
-            if (!JobIds.IsValid(jobId)) throw new ArgumentException($"'{jobId}' is not a job id (e.g. meditations-0123456789ab).");
-            await using var services = connection.Connect(parse);
-            switch (await services.GetRequiredService<CancelRequests>().RequestAsync(jobId, cancellationToken))
+            switch (await requests.RequestAsync(jobId, cancellationToken))
             {
                 case CancelOutcome.NotFound:
                     throw new InvalidOperationException($"No job {jobId}.");
@@ -37,8 +28,5 @@ public static class CancelCommand
                     AnsiConsole.MarkupLineInterpolated($"Job [bold]{jobId}[/]: cancel requested; the worker stops it at its next step and records Cancelled (bertsl logs {jobId} -f to follow).");
                     break;
             }
-            return CliErrors.Ok;
-        }));
-        return command;
-    }
+        });
 }

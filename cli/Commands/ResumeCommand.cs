@@ -1,7 +1,5 @@
 using System.CommandLine;
-using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace BertServerless.Cli.Commands;
@@ -12,19 +10,12 @@ namespace BertServerless.Cli.Commands;
 /// </summary>
 public static class ResumeCommand
 {
-    public static Command Create()
-    {
-        var job = new Argument<string>("JOB") { Description = "Job id of a cancelled job" };
-        var connection = new MonitoringConnection();
-
-        var command = new Command("resume", "Continue a cancelled job from its latest checkpoint") { job };
-        connection.AddTo(command);
-        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(async () =>
+    public static Command Create() => JobRequestCommand.Create("resume",
+        "Continue a cancelled job from its latest checkpoint",
+        "Job id of a cancelled job",
+        async (requests, jobId, cancellationToken) =>
         {
-            var jobId = parse.GetValue(job)!;
-            if (!JobIds.IsValid(jobId)) throw new ArgumentException($"'{jobId}' is not a job id (e.g. meditations-0123456789ab).");
-            await using var services = connection.Connect(parse);
-            switch (await services.GetRequiredService<CancelRequests>().ResumeAsync(jobId, cancellationToken))
+            switch (await requests.ResumeAsync(jobId, cancellationToken))
             {
                 case ResumeOutcome.NotFound:
                     throw new InvalidOperationException($"No job {jobId}.");
@@ -37,8 +28,5 @@ public static class ResumeCommand
                     AnsiConsole.MarkupLineInterpolated($"Job [bold]{jobId}[/]: resumed; it is back on the training queue and continues from its latest checkpoint.");
                     break;
             }
-            return CliErrors.Ok;
-        }));
-        return command;
-    }
+        });
 }
