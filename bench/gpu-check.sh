@@ -8,6 +8,15 @@
 # TorchSharp-cuda-linux (several GB on a first restore). Usage, from anywhere in the repository:
 #   bench/gpu-check.sh [OUT_DIR]        (default ${OUT:-/tmp}/bertsl-gpu-check; logs and a summary go there)
 # Each part has its own time limit, so one slow part cannot eat the budget of the rest.
+#
+# On a GPU machine with a CUDA PyTorch but no SDK or NuGet (an offline training box), build here and take the outputs:
+#   BERTSL_PREBUILT=DIR        DIR/tests and DIR/bench hold `dotnet build -c Release` outputs of tests/Worker.Tests and
+#                              bench (either TorchDevice), so nothing is built; DOTNET names a runtime-only dotnet host
+#   BERTSL_LIBTORCH=DIR        libtorch from that PyTorch (python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'/lib)
+#                              instead of NuGet's: it must be ABI-compatible with TorchSharp's libLibTorchSharp.so
+#   BERTSL_XUNIT_CONSOLE=FILE  xunit.console.dll (NuGet's xunit.runner.console, tools/netcoreapp2.0) runs the tests
+#                              where `dotnet test` (an SDK) is missing
+#   BERTSL_TORCH_PYTHON=FILE   that python3: bench then runs the plain-PyTorch reference on the GPU beside ours
 set -uo pipefail
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 out=${1:-${OUT:-/tmp}/bertsl-gpu-check}
@@ -22,34 +31,56 @@ note "== GPU"
 nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader | tee -a "$summary" || { note "no nvidia-smi: not a GPU machine"; exit 1; }
 capability=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader -i 0 | head -1)
 
-note "== build (TorchDevice=cuda) [$(elapsed)]"
-# Its own artifacts folder, so the CPU build's libtorch in bin/ cannot be loaded by mistake.
-build=(-c Release -p:TorchDevice=cuda --artifacts-path "$out/artifacts")
-if ! timeout 300 dotnet build tests/Worker.Tests "${build[@]}" > "$out/build.log" 2>&1 ||
-   ! timeout 120 dotnet build bench "${build[@]}" >> "$out/build.log" 2>&1; then
-    tail -20 "$out/build.log"; note "build failed: see $out/build.log"; exit 1
+dotnet=${DOTNET:-dotnet}
+if [ -n "${BERTSL_PREBUILT:-}" ]; then
+    tests=$BERTSL_PREBUILT/tests/BertServerless.Worker.Tests.dll
+    bench=$BERTSL_PREBUILT/bench/BertServerless.Bench.dll
+else
+    note "== build (TorchDevice=cuda) [$(elapsed)]"
+    # Its own artifacts folder, so the CPU build's libtorch in bin/ cannot be loaded by mistake.
+    build=(-c Release -p:TorchDevice=cuda --artifacts-path "$out/artifacts")
+    if ! timeout 300 "$dotnet" build tests/Worker.Tests "${build[@]}" > "$out/build.log" 2>&1 ||
+       ! timeout 120 "$dotnet" build bench "${build[@]}" >> "$out/build.log" 2>&1; then
+        tail -20 "$out/build.log"; note "build failed: see $out/build.log"; exit 1
+    fi
+    tests=$(find "$out/artifacts/bin" -ipath '*release*' -name BertServerless.Worker.Tests.dll | head -1)
+    bench=$(find "$out/artifacts/bin" -ipath '*release*' -name BertServerless.Bench.dll | head -1)
+fi
+if [ -n "${BERTSL_LIBTORCH:-}" ]; then
+    # TorchSharp loads libtorch_cuda by name when no package supplies it, so the loader's path decides which libtorch;
+    # libLibTorchSharp.so stays TorchSharp's own, found beside the tests for the xunit console's sake.
+    export LD_LIBRARY_PATH=$BERTSL_LIBTORCH:$(dirname "$tests")/runtimes/linux-x64/native${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 
 note "== CUDA tests [$(elapsed)]"
-tests=$(find "$out/artifacts/bin" -ipath '*release*' -name BertServerless.Worker.Tests.dll | head -1)
-timeout 180 dotnet test "$tests" --filter "FullyQualifiedName~CudaTrainingTests|FullyQualifiedName~PrecisionPolicyTests|FullyQualifiedName~DynamicLossScalerTests" \
-    --logger "console;verbosity=normal" > "$out/tests.log" 2>&1
-grep -E "Passed|Failed|Skipped|Total" "$out/tests.log" | tail -12 | tee -a "$summary"
-
-bench=$(find "$out/artifacts/bin" -ipath '*release*' -name BertServerless.Bench.dll | head -1)
+filter="FullyQualifiedName~CudaTrainingTests|FullyQualifiedName~PrecisionPolicyTests|FullyQualifiedName~DynamicLossScalerTests"
+if [ -n "${BERTSL_XUNIT_CONSOLE:-}" ]; then
+    # xunit.console 2.4 targets netcoreapp2.0: rolled forward onto whatever runtime is here.
+    DOTNET_ROLL_FORWARD=Major timeout 180 "$dotnet" "$BERTSL_XUNIT_CONSOLE" "$tests" -nocolor -verbose \
+        -class BertServerless.Worker.Tests.Training.CudaTrainingTests -class BertServerless.Worker.Tests.Training.PrecisionPolicyTests \
+        -class BertServerless.Worker.Tests.Training.DynamicLossScalerTests > "$out/tests.log" 2>&1
+    grep -E "\[(FAIL|SKIP)\]|TEST EXECUTION SUMMARY|Total:" -A1 "$out/tests.log" | grep -vE "^--$" | tail -14 | tee -a "$summary"
+else
+    timeout 180 "$dotnet" test "$tests" --filter "$filter" --logger "console;verbosity=normal" > "$out/tests.log" 2>&1
+    grep -E "Passed|Failed|Skipped|Total" "$out/tests.log" | tail -12 | tee -a "$summary"
+fi
 precisions="fp32 fp16"
-if awk "BEGIN { exit !($capability >= 8.0) }"; then precisions="fp32 bf16 fp16"; fi
+if awk "BEGIN { exit !($capability >= 8.0) }"; then precisions="bf16 fp32 fp16"; fi
+reference=off
+if [ -n "${BERTSL_TORCH_PYTHON:-}" ]; then reference=auto; fi
 for precision in $precisions; do
     note "== bench train --device cuda --preset base --max-len 128,512 --precision $precision [$(elapsed)]"
     # Batch 16 as on the CPU; 20 timed steps after a warm-up pass over the same batches.
-    timeout 150 dotnet "$bench" train --device cuda --preset base --max-len 128,512 --precision "$precision" \
-        --recipes ours,bucketed --measure-steps 20 --reference off > "$out/bench-$precision.log" 2>&1 || note "(exit $?: see $out/bench-$precision.log)"
-    grep -E "^device|matmul peak|^max_len|@|\(b\)|\(c\)|peak RSS" "$out/bench-$precision.log" | tee -a "$summary"
+    timeout 150 "$dotnet" "$bench" train --device cuda --preset base --max-len 128,512 --precision "$precision" \
+        --recipes ours,bucketed --measure-steps 20 --reference "$reference" > "$out/bench-$precision.log" 2>&1 ||
+        { note "(exit $?: see $out/bench-$precision.log)"; grep -m3 -E "Exception|Error|error" "$out/bench-$precision.log" | cut -c1-300 | tee -a "$summary"; }
+    grep -E "^device|matmul peak|^max_len|@|\(b\)|\(c\)|peak RSS|PyTorch reference" "$out/bench-$precision.log" | tee -a "$summary"
 done
 
 note "== bench phases --device cuda --preset base --steps 100 [$(elapsed)]"
 # Two-phase (90% at 128, 10% at 512) against one phase at 512, each beside the worker's estimate.
-timeout 240 dotnet "$bench" phases --device cuda --preset base --steps 100 > "$out/bench-phases.log" 2>&1 || note "(exit $?: see $out/bench-phases.log)"
+timeout 240 "$dotnet" "$bench" phases --device cuda --preset base --steps 100 > "$out/bench-phases.log" 2>&1 ||
+    { note "(exit $?: see $out/bench-phases.log)"; grep -m3 -E "Exception|Error|error" "$out/bench-phases.log" | cut -c1-300 | tee -a "$summary"; }
 grep -E "^meditations|^  \(|estimate|two-phase takes" "$out/bench-phases.log" | tee -a "$summary"
 
 note "== done in $(elapsed); goals: base@128 bf16 >= 45% model FLOP utilisation; fp16 >= 3x fp32 on a GPU without bf16"

@@ -6,8 +6,13 @@ Same architecture as worker/Model/Bert.cs (Hugging Face's BertForPreTraining: po
 clip 1.0, batches of 16 padded to their longest row, MLM logits at masked positions only unless --logits-everywhere),
 read from the same safetensors shards. Prints real (non-pad) tokens per second after warm-up.
 
-Debian's PyTorch, not pip's:  apt-get install -y python3-torch libopenblas0-pthread
+On a GPU (--device cuda) it takes plain PyTorch's own best practice for each --precision: TF32 matmuls for fp32 on
+Ampere or newer, torch.autocast for bf16, autocast with GradScaler for fp16, fused AdamW, and fused attention
+(scaled_dot_product_attention, PyTorch 2.0 or newer, on every device).
+
+CPU: Debian's PyTorch, not pip's:  apt-get install -y python3-torch libopenblas0-pthread
 Run:  /usr/bin/python3 bench/torch-reference/train_reference.py --shards DIR --preset small --threads 2
+GPU:  python3 bench/torch-reference/train_reference.py --shards DIR --preset base --device cuda --precision bf16
 """
 import argparse
 import glob
@@ -66,8 +71,12 @@ class Layer(nn.Module):
         b, t, h = x.shape
         split = lambda y: y.view(b, t, self.heads, h // self.heads).transpose(1, 2)  # (B, nh, T, hs)
         q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(h // self.heads) + mask
-        y = (self.dropout(scores.softmax(-1)) @ v).transpose(1, 2).reshape(b, t, h)
+        if hasattr(F, "scaled_dot_product_attention"):
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.dtype), dropout_p=self.dropout.p if self.training else 0.0)
+        else:
+            scores = q @ k.transpose(-1, -2) / math.sqrt(h // self.heads) + mask
+            y = self.dropout(scores.softmax(-1)) @ v
+        y = y.transpose(1, 2).reshape(b, t, h)
         x = self.attn_ln(self.dropout(self.attn_out(y)) + x)
         return self.out_ln(self.dropout(self.out(F.gelu(self.inter(x)))) + x)
 
@@ -88,16 +97,15 @@ class BertForPreTraining(nn.Module):
         with torch.no_grad():
             self.word.weight[0].zero_()
 
-    def forward(self, ids, types, attention, labels, nsp_labels, masked_only):
-        positions = torch.arange(ids.shape[1])
+    def forward(self, ids, types, attention, labels, nsp_labels, predicted_rows):
+        positions = torch.arange(ids.shape[1], device=ids.device)
         x = self.dropout(self.emb_ln(self.word(ids) + self.position(positions) + self.token_type(types)))
         mask = (1 - attention[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for layer in self.layers:
             x = layer(x, mask)
         pooled = torch.tanh(self.pooler(x[:, 0]))
-        if masked_only:
-            rows = labels.reshape(-1).ne(-100).nonzero().squeeze(1)
-            x, labels = x.reshape(-1, x.shape[-1])[rows], labels.reshape(-1)[rows]
+        if predicted_rows is not None:
+            x, labels = x.reshape(-1, x.shape[-1])[predicted_rows], labels.reshape(-1)[predicted_rows]
         logits = self.transform_ln(F.gelu(self.transform(x))) @ self.word.weight.t() + self.decoder_bias  # tied decoder
         mlm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
         return mlm + F.cross_entropy(self.nsp(pooled), nsp_labels)
@@ -114,19 +122,29 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--logits-everywhere", action="store_true", help="MLM logits at every position, as HF's BertForPreTraining computes them")
     parser.add_argument("--batches", help="JSON file: a list of batches, each a list of row indices in shard-name order (bench passes its own); the first --warmup are untimed")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "fp16"), help="autocast dtype (fp16 on cuda only); fp32 uses TF32 matmuls where the GPU has them")
     args = parser.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    on_gpu = device.type == "cuda"
+    if on_gpu:
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    elif args.precision == "fp16":
+        raise SystemExit("--precision fp16 is for --device cuda (CPU autocast is bf16 only)")
     data, vocab = load_shards(args.shards)
     layers, hidden, heads = PRESETS[args.preset]
-    model = BertForPreTraining(vocab, layers, hidden, heads).train()
+    model = BertForPreTraining(vocab, layers, hidden, heads).to(device).train()
     exempt = lambda name: name.endswith("bias") or "_ln" in name
     groups = [
         {"params": [p for n, p in model.named_parameters() if not exempt(n)], "weight_decay": 0.01},
         {"params": [p for n, p in model.named_parameters() if exempt(n)], "weight_decay": 0.0},
     ]
-    optimizer = torch.optim.AdamW(groups, lr=5e-5, betas=(0.9, 0.999), eps=1e-8)
+    optimizer = torch.optim.AdamW(groups, lr=5e-5, betas=(0.9, 0.999), eps=1e-8, **({"fused": True} if on_gpu else {}))
+    half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(args.precision)
+    scaler = torch.amp.GradScaler("cuda") if args.precision == "fp16" else None
     if args.batches:
         with open(args.batches) as f:
             batches = json.load(f)
@@ -137,19 +155,37 @@ def main():
     real_tokens, start = 0, None
     for step, rows in enumerate(batches):
         if step == args.warmup:
+            if on_gpu:
+                torch.cuda.synchronize(device)
             start = time.perf_counter()
+        # Collated on the host, as a DataLoader would; the predicted positions too, so no step waits on the GPU.
         length = int(data["attention_mask"][rows].sum(1).max())
         batch = {n: data[n][rows, :length] for n in ("input_ids", "token_type_ids", "attention_mask", "labels")}
-        loss = model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"], batch["labels"], data["next_sentence_label"][rows], not args.logits_everywhere)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        batch["next_sentence_label"] = data["next_sentence_label"][rows]
+        if not args.logits_everywhere:
+            batch["predicted_rows"] = batch["labels"].reshape(-1).ne(-100).nonzero().squeeze(1)
         if step >= args.warmup:
             real_tokens += int(batch["attention_mask"].sum())
+        batch = {n: t.pin_memory().to(device, non_blocking=True) if on_gpu else t for n, t in batch.items()}
+        with torch.autocast(device.type, dtype=half, enabled=half is not None):
+            loss = model(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"], batch["labels"], batch["next_sentence_label"], batch.get("predicted_rows"))
+        if scaler is None:
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+        optimizer.zero_grad(set_to_none=True)
+    if on_gpu:
+        torch.cuda.synchronize(device)
     seconds = time.perf_counter() - start
     timed = len(batches) - args.warmup
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, preset {args.preset}, batch {args.batch_size}, "
+    where = f"{torch.cuda.get_device_name(device)} {args.precision}" if on_gpu else f"threads {torch.get_num_threads()}"
+    print(f"torch {torch.__version__}, {where}, preset {args.preset}, batch {args.batch_size}, "
           f"{'logits everywhere' if args.logits_everywhere else 'masked-only logits'}: {timed} steps, "
           f"{seconds / timed * 1000:.0f} ms/step, {real_tokens / seconds:.0f} real tok/s (last loss {loss.item():.3f})")
 
