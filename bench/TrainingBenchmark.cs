@@ -58,7 +58,8 @@ public static class TrainingBenchmark
             // The same sequences in every recipe: a seeded sample, batched in sampled order or by length.
             var indices = Enumerable.Range(0, data.Count).ToArray();
             new Random(1).Shuffle(indices);
-            var chosen = indices[..Math.Min(data.Count, recipe.BatchSize * measureSteps)];
+            // Cycled when a big GPU batch asks for more sequences than the book has: repeats time the same as new rows.
+            var chosen = Enumerable.Range(0, recipe.BatchSize * measureSteps).Select(i => indices[i % data.Count]).ToArray();
             var inOrder = chosen.Chunk(recipe.BatchSize).ToArray();
             var byLength = chosen.OrderByDescending(data.Length).Chunk(recipe.BatchSize).ToArray();
             var paddedShare = 1 - (double)inOrder.Sum(b => b.Sum(data.Length)) / inOrder.Sum(b => b.Length * b.Max(data.Length));

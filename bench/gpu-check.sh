@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The GPU check, prepared on a machine without one: on a CUDA machine, in about 14 minutes, build the CUDA flavour,
-# run the CUDA tests (skipped elsewhere), then `bench -- train --device cuda` for the base preset at max_len 128 and
-# 512 in fp32, bf16 (compute capability 8.0+ only) and fp16, then `bench -- phases` (two-phase against one phase at
-# 512, each with the worker's estimate), and print the figures README's benchmark tables take.
+# The GPU check: on a CUDA machine build the CUDA flavour (or take prebuilt outputs, below), run the CUDA tests
+# (skipped elsewhere), then `bench -- train --device cuda` for the base preset at max_len 128 and 512 in fp32, bf16
+# (compute capability 8.0+ only) and fp16 at batch 16, then at 128 with batches of 64 and 256, then `bench -- phases`
+# (two-phase against one phase at 512, each with the worker's estimate), and print the figures README's benchmark
+# tables take. On an H200 with prebuilt outputs the batch-16 part and the phases took 5 minutes (2026-12-04).
 #
 # Needs: the .NET SDK the solution targets, an NVIDIA driver (nvidia-smi on PATH), and NuGet access or a warm cache for
 # TorchSharp-cuda-linux (several GB on a first restore). Usage, from anywhere in the repository:
@@ -75,6 +76,18 @@ for precision in $precisions; do
         --recipes ours,bucketed --measure-steps 20 --reference "$reference" > "$out/bench-$precision.log" 2>&1 ||
         { note "(exit $?: see $out/bench-$precision.log)"; grep -m3 -E "Exception|Error|error" "$out/bench-$precision.log" | cut -c1-300 | tee -a "$summary"; }
     grep -E "^device|matmul peak|^max_len|@|\(b\)|\(c\)|peak RSS|PyTorch reference" "$out/bench-$precision.log" | tee -a "$summary"
+done
+
+# Batch 16 leaves an H200 waiting on kernel launches (2-4% MFU, 2026-12-04): the same model at GPU-sized batches, where
+# the matmuls are big enough to measure the GPU rather than the host.
+for run in "bf16 64" "bf16 256" "fp32 256" "fp16 256"; do
+    set -- $run
+    if [ "$1" = bf16 ] && ! awk "BEGIN { exit !($capability >= 8.0) }"; then continue; fi
+    note "== bench train --device cuda --preset base --max-len 128 --precision $1 --batch-size $2 [$(elapsed)]"
+    timeout 100 "$dotnet" "$bench" train --device cuda --preset base --max-len 128 --precision "$1" --batch-size "$2" \
+        --recipes ours,bucketed --measure-steps 10 --reference "$reference" > "$out/bench-$1-$2.log" 2>&1 ||
+        { note "(exit $?: see $out/bench-$1-$2.log)"; grep -m3 -E "Exception|Error|error" "$out/bench-$1-$2.log" | cut -c1-300 | tee -a "$summary"; }
+    grep -E "@|\(b\)|\(c\)|peak RSS|PyTorch reference" "$out/bench-$1-$2.log" | tee -a "$summary"
 done
 
 note "== bench phases --device cuda --preset base --steps 100 [$(elapsed)]"
