@@ -53,6 +53,31 @@ public sealed class FlatAdamW : IDisposable
     /// <summary>Every parameter's gradient as one flat fp32 buffer, for whole-model checks such as the loss scaler's.</summary>
     public Tensor Gradients => _grads;
 
+    /// <summary>Every master weight as one flat fp32 buffer, laid out as <see cref="Gradients"/>.</summary>
+    public Tensor Weights => _weights;
+
+    /// <summary>
+    /// Points each of <paramref name="copies"/> (another model's parameters by name, such as a half-precision
+    /// replica's) and its gradient at slices of <paramref name="weights"/> and <paramref name="grads"/>, laid out as
+    /// this optimizer's buffers, so that one copy or add moves every parameter between the two models.
+    /// </summary>
+    public void Mirror(IReadOnlyDictionary<string, Parameter> copies, Tensor weights, Tensor grads)
+    {
+        if (weights.numel() != _weights.numel() || grads.numel() != _grads.numel())
+            throw new ArgumentException($"Mirror buffers hold {weights.numel()} and {grads.numel()} elements; the model has {_weights.numel()}.");
+        foreach (var (name, param) in _order)
+            if (!copies.TryGetValue(name, out var copy) || !copy.shape.SequenceEqual(param.shape))
+                throw new ArgumentException($"The mirrored model has no parameter '{name}' of shape [{string.Join(", ", param.shape)}].", nameof(copies));
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        for (var i = 0; i < _order.Length; i++)
+        {
+            var copy = copies[_order[i].Name];
+            copy.set_(Slice(weights, i));
+            copy.grad = Slice(grads, i);
+        }
+    }
+
     /// <summary>Optimizer steps taken; one count for all parameters, since they always step together.</summary>
     public long Step { get; private set; }
 

@@ -48,7 +48,7 @@ public sealed class Trainer : IDisposable
         model.train();
         _parameters = model.UniqueNamedParameters();
         _optimizer = new FlatAdamW(_parameters, recipe);
-        _replica = Precision.HalfType is { } half ? new HalfPrecisionReplica(model, half) : null;
+        _replica = Precision.HalfType is { } half ? new HalfPrecisionReplica(model, half, _optimizer) : null;
         _scaler = Precision.NeedsLossScaling ? new DynamicLossScaler() : null;
         _totals = new PretrainingTotals(_device);
         _gradNormSum = zeros(1, ScalarType.Float64, _device).DetachFromDisposeScope();

@@ -89,7 +89,7 @@ public class PrecisionPolicyTests
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(8, seed: 6))]);
         var inputs = data.Collate([.. Enumerable.Range(0, 8)], padId: 0).ToInputs(CUDA);
         using var optimizer = new FlatAdamW(master.UniqueNamedParameters(), new TrainingRecipe());
-        using var replica = new HalfPrecisionReplica(master, choice.HalfType!.Value);
+        using var replica = new HalfPrecisionReplica(master, choice.HalfType!.Value, optimizer);
         var scaler = new DynamicLossScaler();
         using var before = master.UniqueNamedParameters()[0].Param.clone();
 
