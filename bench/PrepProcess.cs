@@ -11,26 +11,28 @@ public static class PrepProcess
 {
     public sealed record Run(double Seconds, long PeakRssBytes);
 
-    /// <summary>Publishes the CLI as it ships (framework-dependent, ReadyToRun per its csproj) into <paramref name="directory"/>; returns bertsl.dll.</summary>
-    public static string Publish(string directory)
+    /// <summary>
+    /// Publishes the CLI into <paramref name="directory"/> as its csproj ships it: ReadyToRun, framework-dependent, or
+    /// self-contained (then one composite image with the framework); returns the command that starts it.
+    /// </summary>
+    public static string[] Publish(string directory, bool selfContained)
     {
         var start = new ProcessStartInfo("dotnet", ["publish", Path.Combine(RepoPaths.Root, "cli"), "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier,
-            "--self-contained", "false", "-o", directory, "--nologo", "-v", "quiet"]) { RedirectStandardOutput = true };
+            "--self-contained", selfContained ? "true" : "false", "-o", directory, "--nologo", "-v", "quiet"]) { RedirectStandardOutput = true };
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        return process.ExitCode == 0
-            ? Path.Combine(directory, "bertsl.dll")
-            : throw new InvalidOperationException($"dotnet publish cli failed ({process.ExitCode}):\n{output}");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet publish cli failed ({process.ExitCode}):\n{output}");
+        return selfContained ? [Path.Combine(directory, "bertsl")] : ["dotnet", Path.Combine(directory, "bertsl.dll")];
     }
 
     /// <summary>
     /// Runs <c>bertsl prep -i book -o outDir</c>, on core 0 alone when <paramref name="pinned"/> and taskset exists.
     /// Peak RSS is the kernel's high-water mark (VmHWM), polled while the process lives.
     /// </summary>
-    public static Run Prep(string bertsl, string book, string outDir, bool pinned, IReadOnlyDictionary<string, string>? environment = null, params string[] options)
+    public static Run Prep(string[] bertsl, string book, string outDir, bool pinned, IReadOnlyDictionary<string, string>? environment = null, params string[] options)
     {
-        string[] command = ["dotnet", bertsl, "prep", "-i", book, "-o", outDir, .. options];
+        string[] command = [.. bertsl, "prep", "-i", book, "-o", outDir, .. options];
         if (pinned && TasksetExists()) command = ["taskset", "-c", "0", .. command];
         var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
