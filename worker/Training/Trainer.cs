@@ -27,6 +27,7 @@ public sealed class Trainer : IDisposable
     private readonly IReadOnlyList<(string Name, Parameter Param)> _parameters;
     private readonly FlatAdamW _optimizer;
     private readonly HalfPrecisionReplica? _replica;
+    private readonly bool _prefetch;
     private DynamicLossScaler? _scaler; // fp16 only; replaced by the checkpoint's on resume
     private readonly PretrainingTotals _totals;
     private readonly Tensor _gradNormSum;
@@ -42,6 +43,7 @@ public sealed class Trainer : IDisposable
         _model = model;
         _recipe = recipe;
         _logEvery = hardware.LogEvery;
+        _prefetch = hardware.PrefetchBatches;
         _device = model.parameters().First().device;
         Precision = PrecisionPolicy.For(recipe.Precision, _device);
         if (_device.type == DeviceType.CUDA) Precision.ApplyMatmulSetting();
@@ -139,6 +141,7 @@ public sealed class Trainer : IDisposable
         var schedule = LearningRateSchedule.WithWarmupRatio(_recipe.LearningRate, _recipe.WarmupRatio, state.TotalSteps);
         var clock = Stopwatch.StartNew();
         var meter = new ThroughputMeter(state.GlobalStep);
+        using var prefetcher = new BatchPrefetcher(_model.Config.PadTokenId);
         Directory.CreateDirectory(outputDirectory);
 
         while (state.GlobalStep < state.TotalSteps)
@@ -159,8 +162,18 @@ public sealed class Trainer : IDisposable
             if (phase != state.Phase) (state.Phase, state.Position) = (phase, default);
             var (phaseData, phaseBatches) = phase == TrainingPhase.First ? (data, batches) : (phase2Data!, phase2Batches!);
 
+            // this step's batches (collated while the last step ran), then the next step's started in the background
+            var rows = MicroBatchesAt(phaseBatches, state.Position, out var nextPosition);
+            state.Position = nextPosition;
+            var microBatches = prefetcher.Take(phaseData, rows);
+            if (_prefetch && step + 1 < state.TotalSteps)
+            {
+                var nextPhase = phases.At(step + 1);
+                var (nextData, nextBatches) = nextPhase == TrainingPhase.First ? (data, batches) : (phase2Data!, phase2Batches!);
+                prefetcher.Prefetch(nextData, MicroBatchesAt(nextBatches, nextPhase == phase ? nextPosition : default, out _));
+            }
+
             // micro-steps, clip, step, zero grad
-            var microBatches = NextMicroBatches(phaseBatches, state).Select(indices => phaseData.Collate(indices, _model.Config.PadTokenId)).ToArray();
             Step(microBatches);
             state.LossScaler = LossScaler;
             meter.Tokens += microBatches.Sum(b => b.RealTokens);
@@ -204,14 +217,13 @@ public sealed class Trainer : IDisposable
         return (batches + recipe.GradientAccumulation - 1) / recipe.GradientAccumulation;
     }
 
-    /// <summary>Takes the next step's batches from the current epoch and advances the position, into the next epoch when this one is used up.</summary>
-    private IReadOnlyList<int[]> NextMicroBatches(BatchOrder order, TrainerState state)
+    /// <summary>A step's micro-batches at <paramref name="at"/> in the data order, and the position after them (into the next epoch when this one is used up).</summary>
+    private IReadOnlyList<int[]> MicroBatchesAt(BatchOrder order, DataPosition at, out DataPosition next)
     {
-        var (epoch, position) = state.Position;
-        var epochBatches = order.Epoch(epoch);
-        var micro = epochBatches.Skip(position).Take(_recipe.GradientAccumulation).ToArray();
-        position += micro.Length;
-        state.Position = position == epochBatches.Count ? new DataPosition(epoch + 1, 0) : new DataPosition(epoch, position);
+        var epochBatches = order.Epoch(at.Epoch);
+        var micro = epochBatches.Skip(at.Batch).Take(_recipe.GradientAccumulation).ToArray();
+        var position = at.Batch + micro.Length;
+        next = position == epochBatches.Count ? new DataPosition(at.Epoch + 1, 0) : new DataPosition(at.Epoch, position);
         return micro;
     }
 

@@ -18,6 +18,9 @@ public sealed class TrainingHardware
     /// <summary>Optimizer steps between progress reports, the only points where the loop waits for the device.</summary>
     public int LogEvery { get; set; } = 10;
 
+    /// <summary>Collate the next step's batches on another thread while a step runs (<see cref="BatchPrefetcher"/>); the batches are the same either way.</summary>
+    public bool PrefetchBatches { get; set; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {

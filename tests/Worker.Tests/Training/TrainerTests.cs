@@ -109,6 +109,25 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_with_batches_prefetched_matches_collating_each_step_in_turn_across_epochs_and_the_phase_switch()
+    {
+        var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(40, seed: 3, maxLength: 20))]);
+        var phase2 = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(24, seed: 4, minLength: 40, maxLength: 60))]);
+        var recipe = Recipe(maxSteps: 8);
+        recipe.Phase2Fraction = 0.5; // steps 0-3 on data (5 batches an epoch in steps of 2, 2, 1: step 3 starts the next epoch), 4-7 on phase2
+        float[] WeightsAfter(bool prefetch)
+        {
+            using var model = TinyModel(seed: 1);
+            using var trainer = new Trainer(model, recipe, new TrainingHardware { Device = "cpu", LogEvery = 1, PrefetchBatches = prefetch });
+            var outcome = trainer.Train(data, Path.Combine(_directory, $"prefetch-{prefetch}"), _vocab, phase2Data: phase2);
+            Assert.Equal(TrainingPhase.Second, outcome.State.Phase);
+            return Weights(model);
+        }
+
+        Assert.Equal(WeightsAfter(prefetch: false), WeightsAfter(prefetch: true));
+    }
+
+    [Fact]
     public void Train_two_phase_without_phase2_shards_says_what_is_missing()
     {
         var data = new ShardDataset([SyntheticShards.Shard(SyntheticShards.Examples(16, seed: 3))]);
