@@ -10,8 +10,8 @@ public static class JobsTable
 {
     public static Table Build(IReadOnlyList<JobSummary> jobs, DateTimeOffset now)
     {
-        var table = new Table().AddColumns("job", "book", "state", "step", "loss", "mlm acc", "tokens/s", "eta", "age", "error");
-        foreach (var column in table.Columns.Skip(3).Take(6)) column.RightAligned();
+        var table = new Table().AddColumns("job", "book", "state", "step", "loss", "mlm acc", "tokens/s", "eta", "estimate", "age", "error");
+        foreach (var column in table.Columns.Skip(3).Take(7)) column.RightAligned();
         foreach (var job in jobs)
             table.AddRow(
                 Markup.Escape(job.JobId),
@@ -22,6 +22,7 @@ public static class JobsTable
                 Number(job.MlmAccuracy, "F3"),
                 Number(job.TokensPerSecond, "N0"),
                 job.State == JobState.Training ? Duration(job.EtaSeconds) : "",
+                Estimate(job),
                 Duration((now - job.Created).TotalSeconds),
                 job.Error is null ? "" : $"[red]{Markup.Escape(job.Error)}[/]");
         if (jobs.Count == 0) table.Caption("no jobs");
@@ -54,6 +55,10 @@ public static class JobsTable
             _ => name,
         };
     }
+
+    /// <summary>The worker's estimate of the training time, and its cost where the worker has prices: 17m00s, 0.40 USD.</summary>
+    private static string Estimate(JobSummary job)
+        => Duration(job.EstimateSeconds) + (job.EstimateCost is { } cost ? string.Create(CultureInfo.InvariantCulture, $", {cost:F2} {job.Currency}") : "");
 
     private static string Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "";
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
 using BertServerless.Cli.Monitoring;
 using BertServerless.Shared.Jobs;
 using BertServerless.Shared.Monitoring;
@@ -27,6 +29,7 @@ public class JobsWatchScreenshotTests
             {
                 s.MoveTo(JobState.Training, "Training on cuda:0.", now);
                 s.Progress = new JobProgress { Step = 1840, TotalSteps = 4000, Loss = 3.9512, MlmAccuracy = 0.412, TokensPerSecond = 61230, EtaSeconds = 212 };
+                s.Estimate = new TrainingEstimate { Device = "cuda:0", TotalSteps = 4000, SecondsPerStep = 0.1, Profile = "Consumption-GPU-NC8as-T4", Currency = "USD", HourlyPrice = 0.60, PricesDate = "2026-12-01" };
             }),
             Job("meditations.txt", now.AddMinutes(-38), s =>
             {
@@ -59,6 +62,7 @@ public class JobsWatchScreenshotTests
         Assert.Contains("war-and-peace.txt", html);
         Assert.Contains("Cancelled", html);
         Assert.Contains("1840/4000", html);
+        Assert.Contains("6m40s, 0.07 USD", WebUtility.HtmlDecode(Regex.Replace(html, "<[^>]+>", ""))); // 4,000 steps × 0.1 s at 0.60 USD/h
 
         var artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
         var page = Path.Combine(artifacts, "jobs-watch.html");
