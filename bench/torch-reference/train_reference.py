@@ -106,7 +106,8 @@ class BertForPreTraining(nn.Module):
         pooled = torch.tanh(self.pooler(x[:, 0]))
         if predicted_rows is not None:
             x, labels = x.reshape(-1, x.shape[-1])[predicted_rows], labels.reshape(-1)[predicted_rows]
-        logits = self.transform_ln(F.gelu(self.transform(x))) @ self.word.weight.t() + self.decoder_bias  # tied decoder
+        # LayerNorm in fp32, as CUDA autocast runs it; CPU autocast in PyTorch 1.13 would hand it the bf16 activations.
+        logits = self.transform_ln(F.gelu(self.transform(x)).float()) @ self.word.weight.t() + self.decoder_bias  # tied decoder
         mlm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
         return mlm + F.cross_entropy(self.nsp(pooled), nsp_labels)
 
@@ -184,7 +185,7 @@ def main():
         torch.cuda.synchronize(device)
     seconds = time.perf_counter() - start
     timed = len(batches) - args.warmup
-    where = f"{torch.cuda.get_device_name(device)} {args.precision}" if on_gpu else f"threads {torch.get_num_threads()}"
+    where = f"{torch.cuda.get_device_name(device)} {args.precision}" if on_gpu else f"threads {torch.get_num_threads()} {args.precision}"
     print(f"torch {torch.__version__}, {where}, preset {args.preset}, batch {args.batch_size}, "
           f"{'logits everywhere' if args.logits_everywhere else 'masked-only logits'}: {timed} steps, "
           f"{seconds / timed * 1000:.0f} ms/step, {real_tokens / seconds:.0f} real tok/s (last loss {loss.item():.3f})")
