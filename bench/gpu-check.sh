@@ -35,7 +35,7 @@ capability=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader -i 0 | hea
 dotnet=${DOTNET:-dotnet}
 if [ -n "${BERTSL_PREBUILT:-}" ]; then
     tests=$BERTSL_PREBUILT/tests/BertServerless.Worker.Tests.dll
-    bench=$BERTSL_PREBUILT/bench/BertServerless.Bench.dll
+    bench_dll=$BERTSL_PREBUILT/bench/BertServerless.Bench.dll
 else
     note "== build (TorchDevice=cuda) [$(elapsed)]"
     # Its own artifacts folder, so the CPU build's libtorch in bin/ cannot be loaded by mistake.
@@ -45,7 +45,7 @@ else
         tail -20 "$out/build.log"; note "build failed: see $out/build.log"; exit 1
     fi
     tests=$(find "$out/artifacts/bin" -ipath '*release*' -name BertServerless.Worker.Tests.dll | head -1)
-    bench=$(find "$out/artifacts/bin" -ipath '*release*' -name BertServerless.Bench.dll | head -1)
+    bench_dll=$(find "$out/artifacts/bin" -ipath '*release*' -name BertServerless.Bench.dll | head -1)
 fi
 if [ -n "${BERTSL_LIBTORCH:-}" ]; then
     # TorchSharp loads libtorch_cuda by name when no package supplies it, so the loader's path decides which libtorch;
@@ -54,7 +54,6 @@ if [ -n "${BERTSL_LIBTORCH:-}" ]; then
 fi
 
 note "== CUDA tests [$(elapsed)]"
-filter="FullyQualifiedName~CudaTrainingTests|FullyQualifiedName~PrecisionPolicyTests|FullyQualifiedName~DynamicLossScalerTests"
 if [ -n "${BERTSL_XUNIT_CONSOLE:-}" ]; then
     # xunit.console 2.4 targets netcoreapp2.0: rolled forward onto whatever runtime is here.
     DOTNET_ROLL_FORWARD=Major timeout 180 "$dotnet" "$BERTSL_XUNIT_CONSOLE" "$tests" -nocolor -verbose \
@@ -62,38 +61,45 @@ if [ -n "${BERTSL_XUNIT_CONSOLE:-}" ]; then
         -class BertServerless.Worker.Tests.Training.DynamicLossScalerTests > "$out/tests.log" 2>&1
     grep -E "\[(FAIL|SKIP)\]|TEST EXECUTION SUMMARY|Total:" -A1 "$out/tests.log" | grep -vE "^--$" | tail -14 | tee -a "$summary"
 else
-    timeout 180 "$dotnet" test "$tests" --filter "$filter" --logger "console;verbosity=normal" > "$out/tests.log" 2>&1
+    timeout 180 "$dotnet" test "$tests" --filter "FullyQualifiedName~CudaTrainingTests|FullyQualifiedName~PrecisionPolicyTests|FullyQualifiedName~DynamicLossScalerTests" --logger "console;verbosity=normal" > "$out/tests.log" 2>&1
     grep -E "Passed|Failed|Skipped|Total" "$out/tests.log" | tail -12 | tee -a "$summary"
 fi
-precisions="fp32 fp16"
-if awk "BEGIN { exit !($capability >= 8.0) }"; then precisions="bf16 fp32 fp16"; fi
+has_bf16=false
+if awk "BEGIN { exit !($capability >= 8.0) }"; then has_bf16=true; fi
 reference=off
 if [ -n "${BERTSL_TORCH_PYTHON:-}" ]; then reference=auto; fi
+
+# bench LOG SECONDS PATTERN ARGS...: one bench run with its own time limit, its log in $out/LOG.log; the lines matching
+# PATTERN go to the summary, and so do the first error lines when it fails.
+bench() {
+    local log=$out/$1.log seconds=$2 pattern=$3
+    shift 3
+    timeout "$seconds" "$dotnet" "$bench_dll" "$@" > "$log" 2>&1 ||
+        { note "(exit $?: see $log)"; grep -m3 -E "Exception|Error|error" "$log" | cut -c1-300 | tee -a "$summary"; }
+    grep -E "$pattern" "$log" | tee -a "$summary"
+}
+
+precisions="fp32 fp16"
+if $has_bf16; then precisions="bf16 fp32 fp16"; fi
 for precision in $precisions; do
     note "== bench train --device cuda --preset base --max-len 128,512 --precision $precision [$(elapsed)]"
     # Batch 16 as on the CPU; 20 timed steps after a warm-up pass over the same batches.
-    timeout 150 "$dotnet" "$bench" train --device cuda --preset base --max-len 128,512 --precision "$precision" \
-        --recipes ours,bucketed --measure-steps 20 --reference "$reference" > "$out/bench-$precision.log" 2>&1 ||
-        { note "(exit $?: see $out/bench-$precision.log)"; grep -m3 -E "Exception|Error|error" "$out/bench-$precision.log" | cut -c1-300 | tee -a "$summary"; }
-    grep -E "^device|matmul peak|^max_len|@|\(b\)|\(c\)|peak RSS|PyTorch reference" "$out/bench-$precision.log" | tee -a "$summary"
+    bench "bench-$precision" 150 "^device|matmul peak|^max_len|@|\(b\)|\(c\)|peak RSS|PyTorch reference" \
+        train --device cuda --preset base --max-len 128,512 --precision "$precision" --recipes ours,bucketed --measure-steps 20 --reference "$reference"
 done
 
 # Batch 16 leaves an H200 waiting on kernel launches (2-4% MFU, 2026-12-04): the same model at GPU-sized batches, where
 # the matmuls are big enough to measure the GPU rather than the host.
 for run in "bf16 64" "bf16 256" "fp32 256" "fp16 256"; do
     set -- $run
-    if [ "$1" = bf16 ] && ! awk "BEGIN { exit !($capability >= 8.0) }"; then continue; fi
+    if [ "$1" = bf16 ] && ! $has_bf16; then continue; fi
     note "== bench train --device cuda --preset base --max-len 128 --precision $1 --batch-size $2 [$(elapsed)]"
-    timeout 100 "$dotnet" "$bench" train --device cuda --preset base --max-len 128 --precision "$1" --batch-size "$2" \
-        --recipes ours,bucketed --measure-steps 10 --reference "$reference" > "$out/bench-$1-$2.log" 2>&1 ||
-        { note "(exit $?: see $out/bench-$1-$2.log)"; grep -m3 -E "Exception|Error|error" "$out/bench-$1-$2.log" | cut -c1-300 | tee -a "$summary"; }
-    grep -E "@|\(b\)|\(c\)|peak RSS|PyTorch reference" "$out/bench-$1-$2.log" | tee -a "$summary"
+    bench "bench-$1-$2" 100 "@|\(b\)|\(c\)|peak RSS|PyTorch reference" \
+        train --device cuda --preset base --max-len 128 --precision "$1" --batch-size "$2" --recipes ours,bucketed --measure-steps 10 --reference "$reference"
 done
 
 note "== bench phases --device cuda --preset base --steps 100 [$(elapsed)]"
 # Two-phase (90% at 128, 10% at 512) against one phase at 512, each beside the worker's estimate.
-timeout 240 "$dotnet" "$bench" phases --device cuda --preset base --steps 100 > "$out/bench-phases.log" 2>&1 ||
-    { note "(exit $?: see $out/bench-phases.log)"; grep -m3 -E "Exception|Error|error" "$out/bench-phases.log" | cut -c1-300 | tee -a "$summary"; }
-grep -E "^meditations|^  \(|estimate|two-phase takes" "$out/bench-phases.log" | tee -a "$summary"
+bench bench-phases 240 "^meditations|^  \(|estimate|two-phase takes" phases --device cuda --preset base --steps 100
 
 note "== done in $(elapsed); goals: base@128 bf16 >= 45% model FLOP utilisation; fp16 >= 3x fp32 on a GPU without bf16"

@@ -4,7 +4,9 @@ namespace BertServerless.Worker.Training;
 /// Collates the next step's batches on a thread-pool thread while the current step runs, as a DataLoader worker does.
 /// On a GPU the host would otherwise collate between steps while the device waits: 1.0-1.4 ms of a 40-49 ms base step
 /// at batch 16 on an H200 (2026-12-04), and collation grows with the batch. A prefetched step is used only when it is
-/// for the same rows of the same dataset, so a change of plan (a phase switch, a resume) just collates afresh.
+/// for the same rows of the same dataset, so a change of plan (a phase switch, a resume) just collates afresh. At most
+/// one collation runs at a time (each call waits for the one in flight): <see cref="ShardDataset.Collate"/> is not
+/// meant to run on two threads at once.
 /// </summary>
 internal sealed class BatchPrefetcher(int padId) : IDisposable
 {
